@@ -202,6 +202,14 @@ enum vmi_call {
 #define VMI_STATE_MAGIC			0x53494d56	/* "VMIS" */
 #define VMI_STATE_VERSION		1
 
+/*
+ * Test knobs for the malformed-ROM corpus: the 16-bit init entry damages
+ * the image after the BIOS has checked it, which is the only way to get a
+ * ROM the BIOS loads but whose in-memory image is bad.
+ */
+#define VMI_EXT_TEST_STALE_CHECKSUM	0x01
+#define VMI_EXT_TEST_ZERO_LENGTH	0x02
+
 #ifndef __ASSEMBLER__
 /* The ROM header, API 3.0 (Linux layout; 144 bytes). */
 struct vmi_rom_header {
@@ -301,14 +309,6 @@ struct vmi_rom_ext {
 	u32 state_size;			// bytes
 	u32 test_flags;			// VMI_EXT_TEST_*, see rom/README
 } __packed;
-
-/*
- * Test knobs for the malformed-ROM corpus: the 16-bit init entry damages
- * the image after the BIOS has checked it, which is the only way to get a
- * ROM the BIOS loads but whose in-memory image is bad.
- */
-#define VMI_EXT_TEST_STALE_CHECKSUM	0x01
-#define VMI_EXT_TEST_ZERO_LENGTH	0x02
 
 /* The ROM's writable state, in memory the guest never reuses. */
 struct vmi_rom_state {

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the files of the VMI backend share, and nothing else.
+ *
+ * One struct describes the ROM the probe accepted; it is filled before the
+ * first fixmap use and is read-only after init. vmi_native_reason is set
+ * whenever the kernel stays native, so debugfs and the selftests can tell
+ * "no ROM" from "ROM refused" from "disabled".
+ */
+#ifndef _VMI_PRIVATE_H
+#define _VMI_PRIVATE_H
+
+#include <linux/cache.h>
+#include <linux/init.h>
+#include <asm/vmi/abi.h>
+#include "rom_check.h"
+
+/* vmi= options, one bit each. */
+#define VMI_OPT_OFF	BIT(0)
+#define VMI_OPT_NOMM	BIT(1)
+
+struct vmi_rom {
+	const u8 *image;		/* direct-map address of the image */
+	unsigned long phys;
+	struct vmi_rom_info info;
+	struct vmi_relocation_info reloc[VMI_CALL_COUNT];
+	unsigned int relocs_by_type[4];
+	unsigned int bound;		/* pv_ops slots pointing into the ROM */
+	const struct vmi_rom_state *state;	/* NULL when not published */
+};
+
+extern struct vmi_rom vmi_rom;
+extern bool vmi_active;
+extern unsigned long vmi_options;
+extern char vmi_native_reason[96];
+
+int __init vmi_query_relocations(void);
+void __init vmi_bind(void);
+
+/* Address of a call the ROM implements with CALL_REL, or NULL. */
+static inline void *vmi_call_target(unsigned int call)
+{
+	const struct vmi_relocation_info *rel = &vmi_rom.reloc[call];
+
+	if (!vmi_active || rel->type != VMI_RELOCATION_CALL_REL)
+		return NULL;
+	return (void *)(unsigned long)rel->eip;
+}
+
+#endif /* _VMI_PRIVATE_H */

@@ -1,0 +1,598 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * VMI ROM: the 32-bit entry points.
+ *
+ * The guest calls these in flat 32-bit protected mode at CPL 0, through
+ * whatever linear address the ROM is mapped at (the kernel direct map), so
+ * every instruction here is position independent: the image finds itself
+ * with call/pop, and symbol references are PC-relative (R_386_PC32) only.
+ *
+ * Calling convention (vmi-abi.md §3): regparm(3), arguments in EAX, EDX,
+ * ECX, then the stack ([esp+4] on entry); the caller pops; plain ret.
+ * EBX, ESI, EDI, EBP and ESP are preserved by every call. CPUID and the
+ * interrupt-flag calls 29-32 preserve every register except EFLAGS and
+ * their outputs. Each entry states its contract in a comment.
+ *
+ * Accounting: every entry first calls vmi_enter, which bumps the call's
+ * u64 counter in the state block and charges a transition according to
+ * the call's kind in vmi_rom_transitions[] (calltab.h). vmi_enter touches
+ * memory only through SS (state) and CS (image), because calls 29-34 may
+ * run with user data segments loaded.
+ *
+ * Run-time state address = image base + (ext.state_phys - ext.rom_phys),
+ * read from the image's own extension block.
+ */
+#include <vmi/abi.h>
+#include "calltab.h"
+
+#define EQU(nr, name) .equ VMI_CALL_##name, nr;
+VMI_CALLS(EQU)
+
+#define X86_EFLAGS_IF_MASK	0x00000200
+#define X86_CR4_PGE_MASK	0x00000080
+
+#define EXT_ROM_PHYS	(VMI_EXT_OFFSET + 4)
+#define EXT_STATE_PHYS	(VMI_EXT_OFFSET + 8)
+
+	.code32
+	.section .text32, "ax"
+
+/*
+ * LOAD_STATE reg, tmp: reg = linear address of the state block.
+ * Clobbers tmp and EFLAGS.
+ */
+.macro LOAD_STATE reg, tmp
+	call	901f
+901:	pop	\tmp
+	mov	%cs:(rom_start - 901b + EXT_STATE_PHYS)(\tmp), \reg
+	sub	%cs:(rom_start - 901b + EXT_ROM_PHYS)(\tmp), \reg
+	lea	(rom_start - 901b)(\tmp, \reg), \reg
+.endm
+
+/*
+ * ENTRY name, arg: define vmi_call_<name> and account the call. arg is
+ * the flags/mode word the transition kind looks at (DEFER, LAZY).
+ */
+.macro ENTRY name, arg=$0
+	.p2align 4, 0xcc
+	.globl	vmi_call_\name
+	.type	vmi_call_\name, @function
+vmi_call_\name:
+	pushl	\arg
+	pushl	$VMI_CALL_\name
+	call	vmi_enter
+.endm
+
+.macro END name
+	.size	vmi_call_\name, . - vmi_call_\name
+.endm
+
+/*
+ * vmi_enter(slot, arg): count one entry in counters[slot] and charge the
+ * transition model. Both arguments are on the stack and popped by us.
+ * Preserves every register; clobbers EFLAGS (never IF).
+ */
+	.p2align 4, 0xcc
+vmi_enter:
+	push	%eax
+	push	%ecx
+	push	%edx
+	LOAD_STATE %ecx, %edx
+	mov	16(%esp), %eax				/* slot */
+	lock addl $1, %ss:VMI_ROM_STATE_COUNTERS(%ecx, %eax, 8)
+	lock adcl $0, %ss:VMI_ROM_STATE_COUNTERS+4(%ecx, %eax, 8)
+	call	1f
+1:	pop	%edx
+	movzbl	%cs:(vmi_rom_transitions - 1b)(%edx, %eax), %eax
+	mov	20(%esp), %edx				/* arg */
+	cmp	$VMI_TR_TRAP, %eax
+	je	.Ltrap
+	cmp	$VMI_TR_DEFER, %eax
+	je	.Ldefer
+	cmp	$VMI_TR_FLUSH, %eax
+	je	.Lflush
+	cmp	$VMI_TR_LAZY, %eax
+	je	.Llazy
+	jmp	.Ldone
+.Ldefer:
+	/* Queued: DEFER flag inside lazy MMU mode. */
+	test	$VMI_PAGE_DEFER, %edx
+	jz	.Ltrap
+	cmpl	$VMI_LAZY_MMU_UPDATES, %ss:VMI_ROM_STATE_LAZY_MODE(%ecx)
+	jne	.Ltrap
+	lock incl %ss:VMI_ROM_PRIV_PENDING(%ecx)
+	jmp	.Ldone
+.Llazy:
+	/* Leaving MMU mode flushes the queue: one exit if it is not empty. */
+	cmp	$VMI_LAZY_MMU_UPDATES, %edx
+	je	.Ldone
+	xor	%eax, %eax
+	lock xchg %eax, %ss:VMI_ROM_PRIV_PENDING(%ecx)
+	test	%eax, %eax
+	jz	.Ldone
+	jmp	.Ltrap
+.Lflush:
+	/* The exit applies the queued updates too. */
+	xor	%eax, %eax
+	lock xchg %eax, %ss:VMI_ROM_PRIV_PENDING(%ecx)
+.Ltrap:
+	lock addl $1, %ss:VMI_ROM_STATE_COUNTERS+8*VMI_COUNTER_TRANSITIONS(%ecx)
+	lock adcl $0, %ss:VMI_ROM_STATE_COUNTERS+8*VMI_COUNTER_TRANSITIONS+4(%ecx)
+.Ldone:
+	pop	%edx
+	pop	%ecx
+	pop	%eax
+	ret	$8
+
+/**** Fixed entry points (jumped to from 0x80 and 0x88) ****/
+
+/* VMI_Init: no input. Out: EAX = 0. */
+	.p2align 4, 0xcc
+	.globl	vmi_init32
+vmi_init32:
+	pushl	$0
+	pushl	$VMI_COUNTER_INIT
+	call	vmi_enter
+	xor	%eax, %eax
+	ret
+
+/*
+ * GetRelocationInfo: EAX = call number. Out: EDX:EAX = struct
+ * vmi_relocation_info: EAX = linear target (base + table offset), DL =
+ * type, rest of EDX 0. Unknown numbers and NONE entries give 0:0.
+ */
+	.p2align 4, 0xcc
+	.globl	vmi_get_reloc32
+vmi_get_reloc32:
+	pushl	$0
+	pushl	$VMI_COUNTER_GET_RELOC
+	call	vmi_enter
+	cmp	$VMI_CALL_COUNT, %eax
+	jae	1f
+	call	2f
+2:	pop	%ecx
+	movzbl	%cs:(vmi_rom_relocs - 2b + 4)(%ecx, %eax, 8), %edx
+	test	%edx, %edx
+	jz	1f
+	mov	%cs:(vmi_rom_relocs - 2b)(%ecx, %eax, 8), %eax
+	lea	(rom_start - 2b)(%ecx, %eax), %eax
+	ret
+1:	xor	%eax, %eax
+	xor	%edx, %edx
+	ret
+
+/**** CPU information and control ****/
+
+/* CPUID: EAX = leaf, ECX = sub-leaf. Out: EAX, EBX, ECX, EDX. */
+ENTRY CPUID
+	cpuid
+	ret
+END CPUID
+
+/* SetGDT / SetIDT: EAX = pointer to a 6-byte pseudo-descriptor. */
+ENTRY SetGDT
+	lgdt	(%eax)
+	ret
+END SetGDT
+
+ENTRY SetIDT
+	lidt	(%eax)
+	ret
+END SetIDT
+
+/* SetLDT: EAX = GDT selector of the LDT (0: none). */
+ENTRY SetLDT
+	lldt	%ax
+	ret
+END SetLDT
+
+/* SetTR: EAX = GDT selector of an available TSS. */
+ENTRY SetTR
+	ltr	%ax
+	ret
+END SetTR
+
+/* GetGDT / GetIDT: EAX = pointer to a 6-byte buffer. */
+ENTRY GetGDT
+	sgdt	(%eax)
+	ret
+END GetGDT
+
+ENTRY GetIDT
+	sidt	(%eax)
+	ret
+END GetIDT
+
+/* GetLDT / GetTR: out EAX = selector. */
+ENTRY GetLDT
+	xor	%eax, %eax
+	sldt	%ax
+	ret
+END GetLDT
+
+ENTRY GetTR
+	xor	%eax, %eax
+	str	%ax
+	ret
+END GetTR
+
+/*
+ * Write{GDT,LDT,IDT}Entry: EAX = table base, EDX = index, ECX = low dword,
+ * [esp+4] = high dword. The present bit is in the high dword: when the new
+ * descriptor is present the low half goes first, otherwise the high half
+ * goes first, so no half-written descriptor is ever present.
+ */
+.macro WRITE_DESC
+	lea	(%eax, %edx, 8), %eax
+	mov	4(%esp), %edx
+	test	$0x8000, %edx
+	jz	1f
+	mov	%ecx, (%eax)
+	mov	%edx, 4(%eax)
+	ret
+1:	mov	%edx, 4(%eax)
+	mov	%ecx, (%eax)
+	ret
+.endm
+
+ENTRY WriteGDTEntry
+	WRITE_DESC
+END WriteGDTEntry
+
+ENTRY WriteLDTEntry
+	WRITE_DESC
+END WriteLDTEntry
+
+ENTRY WriteIDTEntry
+	WRITE_DESC
+END WriteIDTEntry
+
+/*
+ * UpdateKernelStack: EAX = stack segment, EDX = ESP0. The guest keeps its
+ * own TSS; the ROM records the values (a monitor would read them lazily).
+ */
+ENTRY UpdateKernelStack
+	push	%ebx
+	LOAD_STATE %ecx, %ebx
+	mov	%eax, %ss:VMI_ROM_PRIV_SS0(%ecx)
+	mov	%edx, %ss:VMI_ROM_PRIV_ESP0(%ecx)
+	pop	%ebx
+	ret
+END UpdateKernelStack
+
+/* SetCRn: EAX = value. GetCRn: out EAX. */
+ENTRY SetCR0
+	mov	%eax, %cr0
+	ret
+END SetCR0
+
+ENTRY SetCR2
+	mov	%eax, %cr2
+	ret
+END SetCR2
+
+ENTRY SetCR3
+	mov	%eax, %cr3
+	ret
+END SetCR3
+
+ENTRY SetCR4
+	mov	%eax, %cr4
+	ret
+END SetCR4
+
+ENTRY GetCR0
+	mov	%cr0, %eax
+	ret
+END GetCR0
+
+ENTRY GetCR2
+	mov	%cr2, %eax
+	ret
+END GetCR2
+
+ENTRY GetCR3
+	mov	%cr3, %eax
+	ret
+END GetCR3
+
+ENTRY GetCR4
+	mov	%cr4, %eax
+	ret
+END GetCR4
+
+ENTRY WBINVD
+	wbinvd
+	ret
+END WBINVD
+
+/*
+ * SetDR: EAX = register number (0-7; 4/5 alias 6/7), EDX = value.
+ * GetDR: EAX = register number. Out: EAX = value.
+ */
+ENTRY SetDR
+	and	$7, %eax
+	cmp	$4, %eax
+	jb	1f
+	or	$2, %eax			/* 4 -> 6, 5 -> 7 */
+1:	cmp	$0, %eax
+	jne	1f
+	mov	%edx, %db0
+	ret
+1:	cmp	$1, %eax
+	jne	1f
+	mov	%edx, %db1
+	ret
+1:	cmp	$2, %eax
+	jne	1f
+	mov	%edx, %db2
+	ret
+1:	cmp	$3, %eax
+	jne	1f
+	mov	%edx, %db3
+	ret
+1:	cmp	$6, %eax
+	jne	1f
+	mov	%edx, %db6
+	ret
+1:	mov	%edx, %db7
+	ret
+END SetDR
+
+ENTRY GetDR
+	and	$7, %eax
+	cmp	$4, %eax
+	jb	1f
+	or	$2, %eax
+1:	cmp	$0, %eax
+	jne	1f
+	mov	%db0, %eax
+	ret
+1:	cmp	$1, %eax
+	jne	1f
+	mov	%db1, %eax
+	ret
+1:	cmp	$2, %eax
+	jne	1f
+	mov	%db2, %eax
+	ret
+1:	cmp	$3, %eax
+	jne	1f
+	mov	%db3, %eax
+	ret
+1:	cmp	$6, %eax
+	jne	1f
+	mov	%db6, %eax
+	ret
+1:	mov	%db7, %eax
+	ret
+END GetDR
+
+/* RDTSC: out EDX:EAX. */
+ENTRY RDTSC
+	rdtsc
+	ret
+END RDTSC
+
+ENTRY CLTS
+	clts
+	ret
+END CLTS
+
+/**** Interrupt flag: preserve everything but EFLAGS and the output ****/
+
+/* The nop keeps a pending interrupt from being taken after ret. */
+ENTRY EnableInterrupts
+	sti
+	nop
+	ret
+END EnableInterrupts
+
+ENTRY DisableInterrupts
+	cli
+	ret
+END DisableInterrupts
+
+/* Out: EAX = 0x200 if interrupts are enabled, else 0. */
+ENTRY GetInterruptMask
+	pushf
+	pop	%eax
+	and	$X86_EFLAGS_IF_MASK, %eax
+	ret
+END GetInterruptMask
+
+/* EAX = mask; only bit 9 (IF) matters. EAX is preserved. */
+ENTRY SetInterruptMask
+	test	$X86_EFLAGS_IF_MASK, %eax
+	jz	1f
+	sti
+	nop
+	ret
+1:	cli
+	ret
+END SetInterruptMask
+
+/**** Privilege transitions: do not return ****/
+
+/*
+ * IRET (CALL_REL): [esp] = our return address, above it the native iret
+ * frame (EIP, CS, EFLAGS[, ESP, SS]). Drop the return address and iret.
+ */
+ENTRY IRET
+	add	$4, %esp
+	iret
+END IRET
+
+/* SYSEXIT: EDX = user EIP, ECX = user ESP; interrupts are enabled. */
+ENTRY SYSEXIT
+	sti
+	sysexit
+END SYSEXIT
+
+/**** Processor state ****/
+
+/* Halt: enable interrupts and wait for one (sti; hlt is atomic). */
+ENTRY Halt
+	sti
+	hlt
+	ret
+END Halt
+
+/*
+ * Reboot: EAX = 0 soft / 1 hard; both do a full reset: the PIIX reset
+ * control register (0xcf9), then the keyboard controller, then a triple
+ * fault (empty IDT).
+ */
+ENTRY Reboot
+	cli
+	mov	$0x02, %al
+	mov	$0xcf9, %dx
+	outb	%al, %dx
+	mov	$0x06, %al
+	outb	%al, %dx
+	mov	$0xfe, %al
+	outb	%al, $0x64
+	pushl	$0
+	pushl	$0
+	lidt	2(%esp)
+	int3
+1:	hlt
+	jmp	1b
+END Reboot
+
+/* Shutdown: this CPU stops for good. */
+ENTRY Shutdown
+	cli
+1:	hlt
+	jmp	1b
+END Shutdown
+
+/**** MMU ****/
+
+/* SetPxE: EAX = entry, EDX = pointer, ECX = flags. */
+ENTRY SetPxE, %ecx
+	mov	%eax, (%edx)
+	ret
+END SetPxE
+
+/*
+ * SetPxELong: EAX = entry low, EDX = entry high, ECX = pointer,
+ * [esp+4] = flags. One 8-byte atomic store (cmpxchg8b loop), so no CPU
+ * ever sees a torn, present entry.
+ */
+ENTRY SetPxELong, 4(%esp)
+	push	%ebx
+	push	%esi
+	mov	%ecx, %esi
+	mov	%eax, %ebx
+	mov	%edx, %ecx
+	mov	(%esi), %eax
+	mov	4(%esi), %edx
+1:	lock cmpxchg8b (%esi)
+	jnz	1b
+	pop	%esi
+	pop	%ebx
+	ret
+END SetPxELong
+
+/* UpdatePxE / UpdatePxELong: EAX = pointer, EDX = flags. Nothing to do. */
+ENTRY UpdatePxE, %edx
+	ret
+END UpdatePxE
+
+ENTRY UpdatePxELong, %edx
+	ret
+END UpdatePxELong
+
+/* MachineToPhysical / PhysicalToMachine: identity (EAX in, EAX out). */
+ENTRY MachineToPhysical
+	ret
+END MachineToPhysical
+
+ENTRY PhysicalToMachine
+	ret
+END PhysicalToMachine
+
+/* AllocatePage / ReleasePage: accounted only (no shadow page tables). */
+ENTRY AllocatePage
+	ret
+END AllocatePage
+
+ENTRY ReleasePage
+	ret
+END ReleasePage
+
+/* InvalPage: EAX = linear address. */
+ENTRY InvalPage
+	invlpg	(%eax)
+	ret
+END InvalPage
+
+/*
+ * FlushTLB: EAX = flags. VMI_FLUSH_TLB reloads CR3; VMI_FLUSH_GLOBAL also
+ * toggles CR4.PGE (with interrupts off) to drop global entries.
+ */
+ENTRY FlushTLB
+	test	$VMI_FLUSH_GLOBAL, %eax
+	jz	1f
+	mov	%cr4, %ecx
+	test	$X86_CR4_PGE_MASK, %ecx
+	jz	1f
+	pushf
+	cli
+	mov	%ecx, %edx
+	and	$~X86_CR4_PGE_MASK, %edx
+	mov	%edx, %cr4
+	mov	%ecx, %cr4
+	popf
+	ret
+1:	mov	%cr3, %ecx
+	mov	%ecx, %cr3
+	ret
+END FlushTLB
+
+/*
+ * SetLinearMapping: EAX = slot, EDX = linear start, ECX = pages,
+ * [esp+4] = first pfn. Recorded per slot; slots >= 4 are ignored.
+ */
+ENTRY SetLinearMapping
+	cmp	$VMI_LINEAR_MAP_SLOTS, %eax
+	jae	1f
+	push	%ebx
+	push	%esi
+	LOAD_STATE %ebx, %esi
+	lea	(%eax, %eax, 2), %eax
+	lea	VMI_ROM_PRIV_LINEAR(%ebx, %eax, 4), %ebx
+	mov	%edx, %ss:0(%ebx)
+	mov	%ecx, %ss:4(%ebx)
+	mov	12(%esp), %ecx
+	mov	%ecx, %ss:8(%ebx)
+	pop	%esi
+	pop	%ebx
+1:	ret
+END SetLinearMapping
+
+/**** I/O ****/
+
+/* SetIOPLMask: EAX = IOPL << 12. Recorded (the virtual IOPL). */
+ENTRY SetIOPLMask
+	and	$0x3000, %eax
+	LOAD_STATE %ecx, %edx
+	mov	%eax, %ss:VMI_ROM_PRIV_IOPL(%ecx)
+	ret
+END SetIOPLMask
+
+ENTRY IODelay
+	ret
+END IODelay
+
+/**** Lazy mode ****/
+
+/* SetLazyMode: EAX = mode (0 off, 1 MMU, 2 CPU). */
+ENTRY SetLazyMode, %eax
+	LOAD_STATE %ecx, %edx
+	mov	%eax, %ss:VMI_ROM_STATE_LAZY_MODE(%ecx)
+	ret
+END SetLazyMode
+
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0 OR MIT */
+/*
+ * The VMI ROM's call table: the one place that says, for every call of
+ * API 3.0, which build-time group it belongs to, whether this ROM
+ * implements it, and what a real monitor would charge for it.
+ *
+ * Consumers:
+ *  - reloc.c turns it into the relocation table that GetRelocationInfo
+ *    reads and into the per-slot transition-kind table that the common
+ *    entry path (calls.S: vmi_enter) reads at run time;
+ *  - the test guest (tests/guest) checks the ROM against it;
+ *  - README.md quotes it.
+ *
+ * Columns of VMI_ROM_CALLS(X):
+ *   X(nr, name, group, impl, transition)
+ *   impl:       IMPL  - calls.S has vmi_call_<name>; answered CALL_REL
+ *               NONE  - answered VMI_RELOCATION_NONE
+ *   transition: the transition model (VMI_TR_*), see below.
+ *
+ * Groups can be switched to NONE at build time with NONE_GROUPS=a,b,...
+ * (Makefile); "all" names every group. Group names are C identifiers so an
+ * unknown name fails the build.
+ *
+ * Transition model ("would a real monitor trap?"):
+ *   NONE   never leaves the guest: the state is virtual and lives in
+ *          memory shared with the monitor (IF, cached CRs, counters).
+ *   TRAP   always a world switch (privileged hardware state, shadow
+ *          structures, emulated devices).
+ *   DEFER  page-table update: a transition, unless the flags carry
+ *          VMI_PAGE_DEFER while SetLazyMode(MMU) is active; then it is
+ *          queued (a pending count) and costs nothing now.
+ *   FLUSH  a trap that also applies every queued update in the same exit
+ *          (InvalPage, FlushTLB, SetCR3): one transition, pending cleared.
+ *   LAZY   SetLazyMode: free, unless leaving MMU mode with updates
+ *          queued; then the flush costs one transition.
+ * This header is freestanding and usable from C and assembly.
+ */
+#ifndef VMI_ROM_CALLTAB_H
+#define VMI_ROM_CALLTAB_H
+
+#define VMI_TR_NONE	0
+#define VMI_TR_TRAP	1
+#define VMI_TR_DEFER	2
+#define VMI_TR_FLUSH	3
+#define VMI_TR_LAZY	4
+
+/* Build-time groups, G(name, bit). */
+#define VMI_ROM_GROUPS(G)	\
+	G(cpu, 0)		\
+	G(desc, 1)		\
+	G(irq, 2)		\
+	G(xfer, 3)		\
+	G(power, 4)		\
+	G(mmu, 5)		\
+	G(io, 6)		\
+	G(smp, 7)		\
+	G(apic, 8)		\
+	G(timer, 9)		\
+	G(lazy, 10)		\
+	G(misc, 11)
+
+#define VMI_ROM_GROUP_COUNT	12
+
+#define VMI_ROM_CALLS(X)					\
+	X(0, CPUID,		cpu,	IMPL, TRAP)		\
+	X(1, WRMSR,		cpu,	NONE, TRAP)		\
+	X(2, RDMSR,		cpu,	NONE, TRAP)		\
+	X(3, SetGDT,		desc,	IMPL, TRAP)		\
+	X(4, SetLDT,		desc,	IMPL, TRAP)		\
+	X(5, SetIDT,		desc,	IMPL, TRAP)		\
+	X(6, SetTR,		desc,	IMPL, TRAP)		\
+	X(7, GetGDT,		desc,	IMPL, NONE)		\
+	X(8, GetLDT,		desc,	IMPL, NONE)		\
+	X(9, GetIDT,		desc,	IMPL, NONE)		\
+	X(10, GetTR,		desc,	IMPL, NONE)		\
+	X(11, WriteGDTEntry,	desc,	IMPL, TRAP)		\
+	X(12, WriteLDTEntry,	desc,	IMPL, TRAP)		\
+	X(13, WriteIDTEntry,	desc,	IMPL, TRAP)		\
+	X(14, UpdateKernelStack, desc,	IMPL, NONE)		\
+	X(15, SetCR0,		cpu,	IMPL, TRAP)		\
+	X(16, SetCR2,		cpu,	IMPL, NONE)		\
+	X(17, SetCR3,		mmu,	IMPL, FLUSH)		\
+	X(18, SetCR4,		cpu,	IMPL, TRAP)		\
+	X(19, GetCR0,		cpu,	IMPL, NONE)		\
+	X(20, GetCR2,		cpu,	IMPL, NONE)		\
+	X(21, GetCR3,		cpu,	IMPL, NONE)		\
+	X(22, GetCR4,		cpu,	IMPL, NONE)		\
+	X(23, WBINVD,		cpu,	IMPL, TRAP)		\
+	X(24, SetDR,		cpu,	IMPL, TRAP)		\
+	X(25, GetDR,		cpu,	IMPL, NONE)		\
+	X(26, RDPMC,		cpu,	NONE, TRAP)		\
+	X(27, RDTSC,		cpu,	IMPL, NONE)		\
+	X(28, CLTS,		cpu,	IMPL, TRAP)		\
+	X(29, EnableInterrupts,	irq,	IMPL, NONE)		\
+	X(30, DisableInterrupts, irq,	IMPL, NONE)		\
+	X(31, GetInterruptMask,	irq,	IMPL, NONE)		\
+	X(32, SetInterruptMask,	irq,	IMPL, NONE)		\
+	X(33, IRET,		xfer,	IMPL, NONE)		\
+	X(34, SYSEXIT,		xfer,	IMPL, NONE)		\
+	X(35, Halt,		power,	IMPL, TRAP)		\
+	X(36, Reboot,		power,	IMPL, TRAP)		\
+	X(37, Shutdown,		power,	IMPL, TRAP)		\
+	X(38, SetPxE,		mmu,	IMPL, DEFER)		\
+	X(39, SetPxELong,	mmu,	IMPL, DEFER)		\
+	X(40, UpdatePxE,	mmu,	IMPL, DEFER)		\
+	X(41, UpdatePxELong,	mmu,	IMPL, DEFER)		\
+	X(42, MachineToPhysical, mmu,	IMPL, NONE)		\
+	X(43, PhysicalToMachine, mmu,	IMPL, NONE)		\
+	X(44, AllocatePage,	mmu,	IMPL, TRAP)		\
+	X(45, ReleasePage,	mmu,	IMPL, TRAP)		\
+	X(46, InvalPage,	mmu,	IMPL, FLUSH)		\
+	X(47, FlushTLB,		mmu,	IMPL, FLUSH)		\
+	X(48, SetLinearMapping,	mmu,	IMPL, TRAP)		\
+	X(49, INL,		io,	NONE, TRAP)		\
+	X(50, INB,		io,	NONE, TRAP)		\
+	X(51, INW,		io,	NONE, TRAP)		\
+	X(52, INSL,		io,	NONE, TRAP)		\
+	X(53, INSB,		io,	NONE, TRAP)		\
+	X(54, INSW,		io,	NONE, TRAP)		\
+	X(55, OUTL,		io,	NONE, TRAP)		\
+	X(56, OUTB,		io,	NONE, TRAP)		\
+	X(57, OUTW,		io,	NONE, TRAP)		\
+	X(58, OUTSL,		io,	NONE, TRAP)		\
+	X(59, OUTSB,		io,	NONE, TRAP)		\
+	X(60, OUTSW,		io,	NONE, TRAP)		\
+	X(61, SetIOPLMask,	io,	IMPL, NONE)		\
+	X(62, SetInitialAPState, smp,	NONE, TRAP)		\
+	X(63, APICWrite,	apic,	NONE, TRAP)		\
+	X(64, APICRead,		apic,	NONE, TRAP)		\
+	X(65, IODelay,		io,	IMPL, NONE)		\
+	X(66, GetCycleFrequency, timer,	NONE, NONE)		\
+	X(67, GetCycleCounter,	timer,	NONE, NONE)		\
+	X(68, SetAlarm,		timer,	NONE, TRAP)		\
+	X(69, CancelAlarm,	timer,	NONE, TRAP)		\
+	X(70, GetWallclockTime,	timer,	NONE, NONE)		\
+	X(71, WallclockUpdated,	timer,	NONE, NONE)		\
+	X(72, SetCallbacks,	misc,	NONE, TRAP)		\
+	X(73, SetLazyMode,	lazy,	IMPL, LAZY)
+
+/* The two fixed entry points have counter slots and a transition kind. */
+#define VMI_ROM_INIT_TRANSITION		VMI_TR_TRAP
+#define VMI_ROM_GET_RELOC_TRANSITION	VMI_TR_NONE
+
+/*
+ * Reserved header bytes the project uses (inside vmi_rom_header.reserved,
+ * after struct vmi_rom_ext): the byte the 16-bit init rewrites to keep the
+ * patched image summing to 0, and a spare byte that is always 0 in a built
+ * image (tests/mutate uses it to balance edits of the image tail).
+ */
+#define VMI_ROM_SPARE_OFFSET		0x7e
+#define VMI_ROM_POST_CSUM_OFFSET	0x7f
+
+#ifndef __ASSEMBLER__
+/* One relocation-table entry per call, in call-number order (reloc.c). */
+struct vmi_rom_reloc {
+	u32 offset;			// target, as an offset from the image base
+	u8  type;			// VMI_RELOCATION_*
+	u8  reserved[3];
+} __packed;
+#endif
+
+/*
+ * ROM-private state, after struct vmi_rom_state in the stolen block.
+ * Offsets are checked against the struct in reloc.c.
+ */
+#define VMI_ROM_STATE_LAZY_MODE		8
+#define VMI_ROM_STATE_COUNTERS		16
+#define VMI_ROM_PRIV			(16 + 8 * (74 + 3))
+#define VMI_ROM_PRIV_PENDING		(VMI_ROM_PRIV + 0)
+#define VMI_ROM_PRIV_SS0		(VMI_ROM_PRIV + 4)
+#define VMI_ROM_PRIV_ESP0		(VMI_ROM_PRIV + 8)
+#define VMI_ROM_PRIV_IOPL		(VMI_ROM_PRIV + 12)
+#define VMI_ROM_PRIV_LINEAR		(VMI_ROM_PRIV + 16)	/* 4 x {va, pages, pfn} */
+#define VMI_ROM_PRIV_SIZE		(16 + 4 * 12)
+
+#ifndef __ASSEMBLER__
+struct vmi_rom_private {
+	u32 pending;			// deferred MMU updates not yet flushed
+	u32 ss0;			// last UpdateKernelStack
+	u32 esp0;
+	u32 iopl_mask;			// last SetIOPLMask
+	struct {
+		u32 va;
+		u32 pages;
+		u32 pfn;
+	} linear[VMI_LINEAR_MAP_SLOTS];	// last SetLinearMapping per slot
+} __packed;
+#endif
+
+#endif /* VMI_ROM_CALLTAB_H */

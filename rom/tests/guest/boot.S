@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Test guest for the VMI ROM: multiboot entry, interrupt stubs and the
+ * assembly thunks that call ROM entry points with known register values.
+ * The guest is linked at 1 MiB and runs flat at CPL 0 (CPL 3 only inside
+ * the SYSEXIT test).
+ */
+#define MB_MAGIC	0x1badb002
+#define MB_FLAGS	0x00000003
+
+	.section .multiboot, "a"
+	.balign	4
+	.long	MB_MAGIC, MB_FLAGS, -(MB_MAGIC + MB_FLAGS)
+
+	.text
+	.globl	_start
+_start:
+	mov	$stack_top, %esp
+	push	%ebx				/* multiboot info */
+	push	%eax				/* magic */
+	call	guest_main
+	push	%eax
+	call	guest_exit
+1:	cli
+	hlt
+	jmp	1b
+
+/* void load_segments(void): reload CS/DS/ES/FS/GS/SS after lgdt. */
+	.globl	load_segments
+load_segments:
+	ljmp	$0x08, $1f
+1:	mov	$0x10, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %fs
+	mov	%eax, %gs
+	mov	%eax, %ss
+	ret
+
+/**** Exceptions: vector (and error code) then the C reporter ****/
+.macro EXC vec
+	.p2align 3
+exc_\vec:
+	.if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17)
+	.else
+	pushl	$0
+	.endif
+	pushl	$\vec
+	jmp	exc_common
+.endm
+
+	.p2align 4
+exc_common:
+	mov	$0x10, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	push	%esp
+	call	guest_exception			/* does not return */
+1:	hlt
+	jmp	1b
+
+	.altmacro
+.macro EXC_ALL from=0, to=31
+	EXC %from
+	.if \to-\from
+	EXC_ALL %(from+1), \to
+	.endif
+.endm
+	EXC_ALL
+
+.macro EXC_PTR vec
+	.long	exc_\vec
+.endm
+.macro EXC_PTRS from=0, to=31
+	EXC_PTR %from
+	.if \to-\from
+	EXC_PTRS %(from+1), \to
+	.endif
+.endm
+	.section .rodata
+	.globl	exc_table
+exc_table:
+	EXC_PTRS
+	.noaltmacro
+	.text
+
+/* IRQ0 (PIT) on vector 0x20: count and EOI. */
+	.globl	irq0_stub
+irq0_stub:
+	push	%eax
+	lock incl %ss:ticks
+	mov	$0x20, %al
+	outb	%al, $0x20
+	pop	%eax
+	iret
+
+/* Vector 0x81, installed through WriteIDTEntry. */
+	.globl	int81_stub
+int81_stub:
+	lock incl int81_count
+	iret
+
+/**** Calling the ROM ****/
+
+/*
+ * void vmi_invoke(u32 fn, struct vregs *io, u32 stack1, u32 stack2)
+ * io->eax/edx/ecx are the inputs; EBX/ESI/EDI/EBP are loaded with
+ * canaries; two stack words follow the return address. Afterwards io
+ * holds every register, EFLAGS and ESP as the callee left them.
+ */
+	.globl	vmi_invoke
+vmi_invoke:
+	push	%ebp
+	push	%ebx
+	push	%esi
+	push	%edi
+	mov	20(%esp), %eax
+	mov	%eax, inv_fn
+	mov	24(%esp), %eax
+	mov	%eax, inv_io
+	pushl	32(%esp)
+	pushl	32(%esp)
+	mov	%esp, inv_esp
+	mov	inv_io, %edi
+	mov	0(%edi), %eax
+	mov	4(%edi), %edx
+	mov	8(%edi), %ecx
+	mov	$0x11111111, %ebx
+	mov	$0x22222222, %esi
+	mov	$0x33333333, %edi
+	mov	$0x44444444, %ebp
+	call	*inv_fn
+	mov	%edi, inv_tmp
+	mov	inv_io, %edi
+	mov	%eax, 0(%edi)
+	mov	%edx, 4(%edi)
+	mov	%ecx, 8(%edi)
+	mov	%ebx, 12(%edi)
+	mov	%esi, 16(%edi)
+	mov	inv_tmp, %eax
+	mov	%eax, 20(%edi)
+	mov	%ebp, 24(%edi)
+	pushf
+	popl	28(%edi)
+	mov	%esp, 32(%edi)
+	mov	inv_esp, %eax
+	mov	%eax, 36(%edi)
+	mov	inv_esp, %esp
+	add	$8, %esp
+	pop	%edi
+	pop	%esi
+	pop	%ebx
+	pop	%ebp
+	ret
+
+/*
+ * int call_iret(u32 fn, u32 eflags, struct vregs *io): call the ROM's IRET
+ * with a same-privilege frame (EIP = 1f, CS, eflags) above the return
+ * address. Returns 1 if control came back through the frame, -1 if the
+ * ROM returned normally. io gets the registers at the landing point.
+ */
+	.globl	call_iret
+call_iret:
+	push	%ebp
+	push	%ebx
+	push	%esi
+	push	%edi
+	mov	20(%esp), %eax
+	mov	%eax, inv_fn
+	mov	28(%esp), %eax
+	mov	%eax, inv_io
+	mov	24(%esp), %eax
+	mov	%esp, inv_esp
+	push	%eax				/* EFLAGS */
+	pushl	%cs
+	pushl	$1f
+	mov	$0x11111111, %ebx
+	mov	$0x22222222, %esi
+	mov	$0x33333333, %edi
+	mov	$0x44444444, %ebp
+	call	*inv_fn
+	mov	inv_esp, %esp			/* returned: wrong */
+	mov	$-1, %eax
+	jmp	2f
+1:	mov	%edi, inv_tmp
+	mov	inv_io, %edi
+	mov	%ebx, 12(%edi)
+	mov	%esi, 16(%edi)
+	mov	inv_tmp, %eax
+	mov	%eax, 20(%edi)
+	mov	%ebp, 24(%edi)
+	pushf
+	popl	28(%edi)
+	mov	%esp, 32(%edi)
+	mov	inv_esp, %eax
+	mov	%eax, 36(%edi)
+	mov	inv_esp, %esp
+	mov	$1, %eax
+2:	pop	%edi
+	pop	%esi
+	pop	%ebx
+	pop	%ebp
+	ret
+
+/*
+ * int call_sysexit(u32 fn): enter user mode through the ROM's SYSEXIT at
+ * user_entry on user_stack_top; user code comes back with int $0x80,
+ * whose handler resumes at user_back. Returns 1 on the way back, -1 if
+ * the ROM returned.
+ */
+	.globl	call_sysexit
+call_sysexit:
+	push	%ebp
+	push	%ebx
+	push	%esi
+	push	%edi
+	mov	20(%esp), %eax
+	mov	%eax, inv_fn
+	mov	%esp, inv_esp
+	mov	$user_entry, %edx
+	mov	$user_stack_top, %ecx
+	call	*inv_fn
+	mov	inv_esp, %esp			/* returned: wrong */
+	mov	$-1, %eax
+	jmp	user_back
+
+/*
+ * int call_iret_user(u32 fn): the same trip through the ROM's IRET with a
+ * ring-3 frame (EIP, CS 0x1b, EFLAGS IF, ESP, SS 0x23) above the return
+ * address.
+ */
+	.globl	call_iret_user
+call_iret_user:
+	push	%ebp
+	push	%ebx
+	push	%esi
+	push	%edi
+	mov	20(%esp), %eax
+	mov	%eax, inv_fn
+	mov	%esp, inv_esp
+	pushl	$0x23
+	pushl	$user_stack_top
+	pushl	$0x202
+	pushl	$0x1b
+	pushl	$user_entry
+	call	*inv_fn
+	mov	inv_esp, %esp			/* returned: wrong */
+	mov	$-1, %eax
+	jmp	user_back
+
+	.globl	int80_stub
+int80_stub:
+	/* Interrupt gate, DPL 3: frame EIP, CS, EFLAGS, ESP, SS. */
+	mov	%eax, user_eax
+	mov	4(%esp), %eax
+	mov	%eax, user_cs
+	mov	8(%esp), %eax
+	mov	%eax, user_eflags
+	mov	16(%esp), %eax
+	mov	%eax, user_ss
+	mov	inv_esp, %esp
+	mov	$1, %eax
+user_back:
+	pop	%edi
+	pop	%esi
+	pop	%ebx
+	pop	%ebp
+	ret
+
+/* Ring-3 code: report back with a marker in EAX. */
+	.globl	user_entry
+user_entry:
+	mov	$0x5a5a1234, %eax
+	int	$0x80
+1:	jmp	1b
+
+	.bss
+	.balign	16
+	.globl	inv_fn, inv_io, inv_esp, inv_tmp
+inv_fn:	.long	0
+inv_io:	.long	0
+inv_esp: .long	0
+inv_tmp: .long	0
+	.globl	user_eax, user_cs, user_eflags, user_ss
+user_eax:	.long	0
+user_cs:	.long	0
+user_eflags:	.long	0
+user_ss:	.long	0
+	.balign	4096
+	.space	16384
+	.globl	stack_top
+stack_top:
+	.space	4096
+	.globl	user_stack_top
+user_stack_top:
+	.space	4096
+	.globl	tss_stack_top
+tss_stack_top:
+
+	.section .note.GNU-stack, "", @progbits

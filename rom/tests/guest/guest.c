@@ -1,0 +1,1235 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMI ROM test guest (kvm-unit-tests style): booted by QEMU as a multiboot
+ * kernel next to the ROM (-option-rom). It builds a flat GDT/IDT/TSS,
+ * turns on paging (identity, 4 MiB pages), finds the ROM by scanning
+ * 0xC0000-0xE0000 like the kernel does, and then exercises every call the
+ * ROM offers as CALL_REL: results, register preservation, per-call
+ * counters and the transition model, all checked against calltab.h.
+ *
+ * Output: TAP on the serial port (plan at the end), plus "# rom=..."
+ * lines for the runner. Exit through isa-debug-exit: 0 all passed,
+ * 1 failures (QEMU exits with 2*N+1).
+ *
+ * Command line (multiboot): none=g1,g2 (groups the ROM was built to
+ * answer NONE for), mode=reboot / mode=shutdown (call that and nothing
+ * else afterwards).
+ */
+#include <stddef.h>
+#include <vmi/abi.h>
+#include "calltab.h"
+
+#define COM1		0x3f8
+#define DEBUG_EXIT	0xf4
+
+struct vregs {
+	u32 eax, edx, ecx, ebx, esi, edi, ebp, eflags, esp, esp_expected;
+};
+
+extern void load_segments(void);
+extern void vmi_invoke(u32 fn, struct vregs *io, u32 s1, u32 s2);
+extern int call_iret(u32 fn, u32 eflags, struct vregs *io);
+extern int call_sysexit(u32 fn);
+extern int call_iret_user(u32 fn);
+extern const u32 exc_table[32];
+extern char irq0_stub[], int81_stub[], int80_stub[];
+extern char tss_stack_top[];
+extern u32 user_eax, user_cs, user_eflags, user_ss;
+
+volatile u32 ticks;
+volatile u32 int81_count;
+
+/**** Output ****/
+
+static inline void outb(u16 port, u8 v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static void putc(char c)
+{
+	outb(COM1, c);
+}
+
+static void puts(const char *s)
+{
+	while (*s)
+		putc(*s++);
+}
+
+static void puthex(u32 v)
+{
+	int i;
+
+	puts("0x");
+	for (i = 28; i >= 0; i -= 4)
+		putc("0123456789abcdef"[(v >> i) & 0xf]);
+}
+
+static void putdec(u32 v)
+{
+	char b[12];
+	int i = 0;
+
+	do {
+		b[i++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (i)
+		putc(b[--i]);
+}
+
+static int test_nr, test_failed;
+static char why[160];
+static int why_len;
+
+static void note(const char *s)
+{
+	while (*s && why_len < (int)sizeof(why) - 1)
+		why[why_len++] = *s++;
+	why[why_len] = 0;
+}
+
+static void note_hex(u32 v)
+{
+	char b[11] = "0x";
+	int i;
+
+	for (i = 0; i < 8; i++)
+		b[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 0xf];
+	b[10] = 0;
+	note(b);
+}
+
+static void report(int ok, const char *name)
+{
+	test_nr++;
+	if (!ok)
+		test_failed++;
+	puts(ok ? "ok " : "not ok ");
+	putdec(test_nr);
+	puts(" - ");
+	puts(name);
+	putc('\n');
+	if (!ok && why_len) {
+		puts("# ");
+		puts(why);
+		putc('\n');
+	}
+	why_len = 0;
+	why[0] = 0;
+}
+
+static void skip(const char *name, const char *reason)
+{
+	test_nr++;
+	puts("ok ");
+	putdec(test_nr);
+	puts(" - ");
+	puts(name);
+	puts(" # SKIP ");
+	puts(reason);
+	putc('\n');
+}
+
+void guest_exit(u32 code)
+{
+	asm volatile("outl %0, %1" : : "a"(code), "Nd"((u16)DEBUG_EXIT));
+	for (;;)
+		asm volatile("cli; hlt");
+}
+
+static void finish(void)
+{
+	puts("1..");
+	putdec(test_nr);
+	putc('\n');
+	guest_exit(test_failed ? 1 : 0);
+}
+
+void guest_exception(u32 *frame)
+{
+	puts("not ok ");
+	putdec(++test_nr);
+	puts(" - unexpected exception ");
+	putdec(frame[0]);
+	puts(" error ");
+	puthex(frame[1]);
+	puts(" at eip ");
+	puthex(frame[2]);
+	putc('\n');
+	test_failed++;
+	finish();
+}
+
+/**** Small helpers ****/
+
+static int streq(const char *a, const char *b)
+{
+	while (*a && *a == *b)
+		a++, b++;
+	return *a == *b;
+}
+
+static int strneq(const char *a, const char *b, int n)
+{
+	while (n && *a && *a == *b)
+		a++, b++, n--;
+	return n == 0 || *a == *b;
+}
+
+static inline u32 read_cr0(void) { u32 v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
+static inline u32 read_cr3(void) { u32 v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
+static inline u32 read_cr4(void) { u32 v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr0(u32 v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static inline void write_cr3(u32 v) { asm volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
+static inline void write_cr4(u32 v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+static inline u32 read_flags(void) { u32 v; asm volatile("pushf; pop %0" : "=r"(v)); return v; }
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (u64)hi << 32 | lo;
+}
+
+static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+		     : "a"(leaf), "c"(0));
+}
+
+static inline void wrmsr(u32 msr, u64 v)
+{
+	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
+}
+
+/**** Descriptor tables, paging, interrupts ****/
+
+struct pseudo_desc {
+	u16 limit;
+	u32 base;
+} __packed;
+
+static u64 gdt[16] __attribute__((aligned(8)));
+static u64 idt[256] __attribute__((aligned(8)));
+static u64 ldt[4] __attribute__((aligned(8)));
+static u32 pd[1024] __attribute__((aligned(4096)));
+static struct pseudo_desc gdtr, idtr;
+
+struct tss {
+	u32 link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
+	u32 eax, ecx, edx, ebx, esp, ebp, esi, edi;
+	u32 es, cs, ss, ds, fs, gs, ldt;
+	u16 trap, iomap;
+} __packed;
+static struct tss tss __attribute__((aligned(128)));
+
+static u64 make_desc(u32 base, u32 limit, u8 access, u8 flags)
+{
+	u32 lo = (limit & 0xffff) | (base & 0xffff) << 16;
+	u32 hi = ((base >> 16) & 0xff) | (u32)access << 8 |
+		 (limit & 0xf0000) | (u32)(flags & 0xf) << 20 |
+		 (base & 0xff000000);
+
+	return (u64)hi << 32 | lo;
+}
+
+static u64 make_gate(void *fn, int dpl)
+{
+	u32 off = (u32)fn;
+
+	return (u64)((off & 0xffff0000) | 0x8e00 | dpl << 13) << 32 |
+	       (off & 0xffff) | 0x08 << 16;
+}
+
+#define TEST_VA		0xe0000000u
+#define TEST_PDE	(TEST_VA >> 22)
+#define PHYS_A		0x00400000u
+#define PHYS_B		0x00800000u
+#define PDE_FLAGS	0x87u		/* present, writable, user, 4 MiB */
+#define PDE_GLOBAL	0x100u
+
+static void setup_cpu(void)
+{
+	int i;
+
+	gdt[1] = make_desc(0, 0xfffff, 0x9a, 0xc);	/* 0x08 kernel code */
+	gdt[2] = make_desc(0, 0xfffff, 0x92, 0xc);	/* 0x10 kernel data */
+	gdt[3] = make_desc(0, 0xfffff, 0xfa, 0xc);	/* 0x18 user code */
+	gdt[4] = make_desc(0, 0xfffff, 0xf2, 0xc);	/* 0x20 user data */
+	gdtr.limit = sizeof(gdt) - 1;
+	gdtr.base = (u32)gdt;
+	asm volatile("lgdt %0" : : "m"(gdtr));
+	load_segments();
+
+	for (i = 0; i < 32; i++)
+		idt[i] = make_gate((void *)exc_table[i], 0);
+	idt[0x20] = make_gate(irq0_stub, 0);
+	idt[0x80] = make_gate(int80_stub, 3);
+	idtr.limit = sizeof(idt) - 1;
+	idtr.base = (u32)idt;
+	asm volatile("lidt %0" : : "m"(idtr));
+
+	/* PIC: vectors 0x20/0x28, only IRQ0; PIT channel 0 at ~1 kHz. */
+	outb(0x20, 0x11); outb(0xa0, 0x11);
+	outb(0x21, 0x20); outb(0xa1, 0x28);
+	outb(0x21, 0x04); outb(0xa1, 0x02);
+	outb(0x21, 0x01); outb(0xa1, 0x01);
+	outb(0x21, 0xfe); outb(0xa1, 0xff);
+	outb(0x43, 0x34);
+	outb(0x40, 1193 & 0xff);
+	outb(0x40, 1193 >> 8);
+
+	/* Identity map 4 GiB with 4 MiB pages; TEST_VA points at PHYS_A. */
+	for (i = 0; i < 1024; i++)
+		pd[i] = (u32)i << 22 | PDE_FLAGS;
+	pd[TEST_PDE] = PHYS_A | PDE_FLAGS;
+	*(volatile u32 *)PHYS_A = 0xaaaa0001;
+	*(volatile u32 *)PHYS_B = 0xbbbb0002;
+	write_cr4(read_cr4() | 0x10);			/* PSE */
+	write_cr3((u32)pd);
+	write_cr0(read_cr0() | 0x80010000);		/* PG, WP */
+
+	tss.esp0 = (u32)tss_stack_top;
+	tss.ss0 = 0x10;
+	tss.iomap = sizeof(tss);
+	gdt[5] = make_desc((u32)&tss, sizeof(tss) - 1, 0x89, 0x0);
+	asm volatile("ltr %w0" : : "r"(0x28));
+	wrmsr(0x174, 0x08);				/* SYSENTER_CS */
+}
+
+/**** The ROM ****/
+
+static const struct vmi_rom_header *rom;
+static u32 rom_len;
+static struct vmi_rom_state *state;
+static struct vmi_rom_private *priv;
+static struct {
+	u32 eip;
+	u32 type;
+} reloc[VMI_CALL_COUNT];
+
+#define GROUP_BIT(name, bit) GROUP_##name = 1u << (bit),
+enum { VMI_ROM_GROUPS(GROUP_BIT) };
+#define GROUP_NAME(name, bit) [bit] = #name,
+static const char *const group_names[VMI_ROM_GROUP_COUNT] = {
+	VMI_ROM_GROUPS(GROUP_NAME)
+};
+
+#define NAME(nr, name, group, impl, tr) [nr] = #name,
+static const char *const call_names[VMI_CALL_COUNT] = { VMI_ROM_CALLS(NAME) };
+#define GROUP(nr, name, group, impl, tr) [nr] = GROUP_##group,
+static const u32 call_group[VMI_CALL_COUNT] = { VMI_ROM_CALLS(GROUP) };
+#define IMPL_IMPL 1
+#define IMPL_NONE 0
+#define IMPL(nr, name, group, impl, tr) [nr] = IMPL_##impl,
+static const u8 call_impl[VMI_CALL_COUNT] = { VMI_ROM_CALLS(IMPL) };
+#define KIND(nr, name, group, impl, tr) [nr] = VMI_TR_##tr,
+static const u8 call_kind[VMI_CALL_COUNT] = { VMI_ROM_CALLS(KIND) };
+
+static u32 none_mask;
+static u64 calls_made[VMI_COUNTER_SLOTS];
+static u64 model_transitions;
+static u32 model_lazy, model_pending;
+
+static u32 rom_sum(const u8 *p, u32 n)
+{
+	u8 s = 0;
+
+	while (n--)
+		s += *p++;
+	return s;
+}
+
+static const struct vmi_rom_header *scan_rom(void)
+{
+	u32 a;
+
+	for (a = VMI_SCAN_START; a < VMI_SCAN_END; a += VMI_SCAN_STEP) {
+		const struct vmi_rom_header *h = (const void *)a;
+
+		if (h->rom_signature == VMI_ROM_SIGNATURE &&
+		    h->vrom_signature == VMI_SIGNATURE)
+			return h;
+	}
+	return NULL;
+}
+
+static int offered(int nr)
+{
+	return reloc[nr].type == VMI_RELOCATION_CALL_REL;
+}
+
+/* Expected transitions for one call, advancing the guest's own model. */
+static u32 model(int slot, u32 arg)
+{
+	u32 t = 0;
+
+	switch (slot < VMI_CALL_COUNT ? call_kind[slot] : VMI_TR_NONE) {
+	case VMI_TR_TRAP:
+		t = 1;
+		break;
+	case VMI_TR_DEFER:
+		if ((arg & VMI_PAGE_DEFER) && model_lazy == VMI_LAZY_MMU_UPDATES)
+			model_pending++;
+		else
+			t = 1;
+		break;
+	case VMI_TR_FLUSH:
+		model_pending = 0;
+		t = 1;
+		break;
+	case VMI_TR_LAZY:
+		if (arg != VMI_LAZY_MMU_UPDATES && model_pending) {
+			model_pending = 0;
+			t = 1;
+		}
+		model_lazy = arg;
+		break;
+	}
+	model_transitions += t;
+	return t;
+}
+
+static struct vregs r;
+
+/*
+ * Call ROM entry nr with (eax, edx, ecx, [s1, s2]); "arg" is what the
+ * transition model looks at. Checks the counters, the transition count
+ * and register preservation; returns 1 if all hold (reasons in why[]).
+ */
+static int vcall(int nr, u32 eax, u32 edx, u32 ecx, u32 s1, u32 s2, u32 arg)
+{
+	u64 c0 = state->counters[nr];
+	u64 t0 = state->counters[VMI_COUNTER_TRANSITIONS];
+	u32 expect_t = model(nr, arg);
+	int ok = 1;
+
+	r.eax = eax;
+	r.edx = edx;
+	r.ecx = ecx;
+	vmi_invoke(reloc[nr].eip, &r, s1, s2);
+	calls_made[nr]++;
+	if (state->counters[nr] != c0 + 1) {
+		note("counter not +1; ");
+		ok = 0;
+	}
+	if (state->counters[VMI_COUNTER_TRANSITIONS] != t0 + expect_t) {
+		note("transitions +");
+		note_hex((u32)(state->counters[VMI_COUNTER_TRANSITIONS] - t0));
+		note(" expected +");
+		note_hex(expect_t);
+		note("; ");
+		ok = 0;
+	}
+	if ((nr != VMI_CALL_CPUID && r.ebx != 0x11111111) ||
+	    r.esi != 0x22222222 || r.edi != 0x33333333 ||
+	    r.ebp != 0x44444444 || r.esp != r.esp_expected) {
+		note("callee-saved register or ESP clobbered; ");
+		ok = 0;
+	}
+	if (nr >= VMI_CALL_EnableInterrupts && nr <= VMI_CALL_SetInterruptMask) {
+		if (r.ecx != ecx || r.edx != edx ||
+		    (nr != VMI_CALL_GetInterruptMask && r.eax != eax)) {
+			note("flags-only call clobbered EAX/ECX/EDX; ");
+			ok = 0;
+		}
+	}
+	return ok;
+}
+
+#define CALL3(nr, a, d, c)	vcall(VMI_CALL_##nr, a, d, c, 0, 0, 0)
+#define CALLA(nr, a, d, c, s1, arg) vcall(VMI_CALL_##nr, a, d, c, s1, 0, arg)
+
+static int need(int nr)
+{
+	if (offered(nr))
+		return 1;
+	skip(call_names[nr], "not offered by this ROM");
+	return 0;
+}
+
+static void check(int cond, const char *what)
+{
+	if (!cond) {
+		note(what);
+		note("; ");
+	}
+}
+
+/* Every test below: ok = vcall checks && semantic checks. */
+#define T(cond) do { check((cond), #cond); ok &= !!(cond); } while (0)
+
+static void test_cpuid(void)
+{
+	u32 a, b, c, d, leaf;
+	int ok = 1;
+
+	if (!need(VMI_CALL_CPUID))
+		return;
+	for (leaf = 0; leaf < 2; leaf++) {
+		cpuid(leaf, &a, &b, &c, &d);
+		ok &= CALL3(CPUID, leaf, 0x5555, 0);
+		T(r.eax == a && r.ebx == b && r.ecx == c && r.edx == d);
+	}
+	report(ok, "CPUID leaves 0 and 1 match the native instruction");
+}
+
+static void test_gdt_idt(void)
+{
+	struct pseudo_desc p;
+	u64 d;
+	int ok = 1;
+
+	if (need(VMI_CALL_GetGDT)) {
+		p.limit = 0; p.base = 0;
+		ok &= CALL3(GetGDT, (u32)&p, 0, 0);
+		T(p.limit == gdtr.limit && p.base == gdtr.base);
+		report(ok, "GetGDT returns the loaded GDT");
+	}
+	if (need(VMI_CALL_SetGDT)) {
+		ok = CALL3(SetGDT, (u32)&gdtr, 0, 0);
+		asm volatile("sgdt %0" : "=m"(p));
+		T(p.limit == gdtr.limit && p.base == gdtr.base);
+		report(ok, "SetGDT loads the GDT");
+	}
+	if (need(VMI_CALL_GetIDT)) {
+		p.limit = 0; p.base = 0;
+		ok = CALL3(GetIDT, (u32)&p, 0, 0);
+		T(p.limit == idtr.limit && p.base == idtr.base);
+		report(ok, "GetIDT returns the loaded IDT");
+	}
+	if (need(VMI_CALL_SetIDT)) {
+		struct pseudo_desc small = { 0x7ff, (u32)idt };
+
+		ok = CALL3(SetIDT, (u32)&small, 0, 0);
+		asm volatile("sidt %0" : "=m"(p));
+		T(p.limit == 0x7ff && p.base == (u32)idt);
+		ok &= CALL3(SetIDT, (u32)&idtr, 0, 0);
+		asm volatile("sidt %0" : "=m"(p));
+		T(p.limit == idtr.limit);
+		report(ok, "SetIDT loads the IDT");
+	}
+	if (need(VMI_CALL_WriteGDTEntry)) {
+		d = make_desc(0x12345678, 0xabcde, 0x92, 0xc);
+		ok = CALLA(WriteGDTEntry, (u32)gdt, 6, (u32)d, d >> 32, 0);
+		T(gdt[6] == d);
+		d = make_desc(0x87654321, 0x1234, 0x12, 0x4);	/* not present */
+		ok &= CALLA(WriteGDTEntry, (u32)gdt, 6, (u32)d, d >> 32, 0);
+		T(gdt[6] == d);
+		report(ok, "WriteGDTEntry stores present and not-present descriptors");
+	}
+	if (need(VMI_CALL_WriteIDTEntry)) {
+		u32 n = int81_count;
+
+		d = make_gate(int81_stub, 0);
+		ok = CALLA(WriteIDTEntry, (u32)idt, 0x81, (u32)d, d >> 32, 0);
+		T(idt[0x81] == d);
+		asm volatile("int $0x81" ::: "memory");
+		T(int81_count == n + 1);
+		report(ok, "WriteIDTEntry installs a working gate");
+	}
+}
+
+static void test_tr_ldt(void)
+{
+	u64 d;
+	int ok = 1;
+
+	if (need(VMI_CALL_SetTR)) {
+		/* The TSS is busy since setup; make it available, then load. */
+		d = make_desc((u32)&tss, sizeof(tss) - 1, 0x89, 0x0);
+		ok = 1;
+		if (offered(VMI_CALL_WriteGDTEntry))
+			ok &= CALLA(WriteGDTEntry, (u32)gdt, 5, (u32)d, d >> 32, 0);
+		else
+			gdt[5] = d;
+		T(((gdt[5] >> 40) & 0xf) == 0x9);
+		ok &= CALL3(SetTR, 0x28, 0, 0);
+		T(((gdt[5] >> 40) & 0xf) == 0xb);	/* now busy */
+		report(ok, "SetTR loads the task register");
+	}
+	if (need(VMI_CALL_GetTR)) {
+		u16 tr;
+
+		asm volatile("str %0" : "=r"(tr));
+		ok = CALL3(GetTR, 0xdead0000, 0, 0);
+		T(r.eax == tr);
+		report(ok, "GetTR returns the task register");
+	}
+	if (offered(VMI_CALL_WriteGDTEntry) && need(VMI_CALL_SetLDT)) {
+		u16 sel;
+
+		d = make_desc((u32)ldt, sizeof(ldt) - 1, 0x82, 0x0);
+		ok = CALLA(WriteGDTEntry, (u32)gdt, 7, (u32)d, d >> 32, 0);
+		ok &= CALL3(SetLDT, 0x38, 0, 0);
+		asm volatile("sldt %0" : "=r"(sel));
+		T(sel == 0x38);
+		if (offered(VMI_CALL_GetLDT)) {
+			ok &= CALL3(GetLDT, 0xdead0000, 0, 0);
+			T(r.eax == 0x38);
+		}
+		if (offered(VMI_CALL_WriteLDTEntry)) {
+			u16 fs;
+
+			d = make_desc(0, 0xfffff, 0x92, 0xc);
+			ok &= CALLA(WriteLDTEntry, (u32)ldt, 1, (u32)d, d >> 32, 0);
+			T(ldt[1] == d);
+			/* Use it: selector 0x0c = LDT entry 1, RPL 0. */
+			asm volatile("mov %1, %%fs; mov %%fs, %0; mov %2, %%fs"
+				     : "=r"(fs) : "r"(0x0c), "r"(0x10));
+			T(fs == 0x0c);
+		}
+		ok &= CALL3(SetLDT, 0, 0, 0);
+		asm volatile("sldt %0" : "=r"(sel));
+		T(sel == 0);
+		report(ok, "SetLDT/GetLDT/WriteLDTEntry load, read and fill an LDT");
+	}
+	if (offered(VMI_CALL_GetLDT) && !offered(VMI_CALL_SetLDT))
+		skip("GetLDT", "needs SetLDT");
+	if (!offered(VMI_CALL_WriteLDTEntry))
+		skip("WriteLDTEntry", "not offered by this ROM");
+	if (need(VMI_CALL_UpdateKernelStack)) {
+		ok = CALL3(UpdateKernelStack, 0x10, 0x12345670, 0);
+		T(priv->ss0 == 0x10 && priv->esp0 == 0x12345670);
+		report(ok, "UpdateKernelStack records SS0:ESP0");
+	}
+}
+
+static void test_crs(void)
+{
+	u32 cr0 = read_cr0(), cr4 = read_cr4();
+	int ok;
+
+	if (need(VMI_CALL_GetCR0)) {
+		ok = CALL3(GetCR0, 0, 0, 0);
+		T(r.eax == cr0);
+		report(ok, "GetCR0 matches the native CR0");
+	}
+	if (need(VMI_CALL_SetCR0)) {
+		ok = CALL3(SetCR0, cr0 | 0x8, 0, 0);		/* TS */
+		T(read_cr0() == (cr0 | 0x8));
+		if (offered(VMI_CALL_CLTS)) {
+			ok &= CALL3(CLTS, 0, 0, 0);
+			T(read_cr0() == (cr0 & ~0x8u));
+		}
+		ok &= CALL3(SetCR0, cr0, 0, 0);
+		T(read_cr0() == cr0);
+		report(ok, "SetCR0 sets TS and CLTS clears it");
+	}
+	if (!offered(VMI_CALL_CLTS) || !offered(VMI_CALL_SetCR0))
+		skip("CLTS", "needs SetCR0 and CLTS");
+	if (need(VMI_CALL_SetCR2)) {
+		ok = CALL3(SetCR2, 0xdeadb000, 0, 0);
+		if (offered(VMI_CALL_GetCR2)) {
+			ok &= CALL3(GetCR2, 0, 0, 0);
+			T(r.eax == 0xdeadb000);
+		}
+		report(ok, "SetCR2/GetCR2 round trip");
+	}
+	if (need(VMI_CALL_GetCR3)) {
+		ok = CALL3(GetCR3, 0, 0, 0);
+		T(r.eax == (u32)pd);
+		report(ok, "GetCR3 returns the page directory");
+	}
+	if (need(VMI_CALL_SetCR3)) {
+		volatile u32 *va = (volatile u32 *)TEST_VA;
+
+		pd[TEST_PDE] = PHYS_A | PDE_FLAGS;
+		write_cr3((u32)pd);
+		T(*va == 0xaaaa0001);
+		pd[TEST_PDE] = PHYS_B | PDE_FLAGS;
+		ok = CALL3(SetCR3, (u32)pd, 0, 0);
+		T(*va == 0xbbbb0002);
+		T(read_cr3() == (u32)pd);
+		report(ok, "SetCR3 reloads the page tables");
+	}
+	if (need(VMI_CALL_GetCR4)) {
+		ok = CALL3(GetCR4, 0, 0, 0);
+		T(r.eax == cr4);
+		report(ok, "GetCR4 matches the native CR4");
+	}
+	if (need(VMI_CALL_SetCR4)) {
+		ok = CALL3(SetCR4, cr4 ^ 0x4, 0, 0);		/* TSD */
+		T(read_cr4() == (cr4 ^ 0x4));
+		if (offered(VMI_CALL_GetCR4)) {
+			ok &= CALL3(GetCR4, 0, 0, 0);
+			T(r.eax == (cr4 ^ 0x4));
+		}
+		ok &= CALL3(SetCR4, cr4, 0, 0);
+		T(read_cr4() == cr4);
+		report(ok, "SetCR4/GetCR4 round trip");
+	}
+	if (need(VMI_CALL_WBINVD)) {
+		ok = CALL3(WBINVD, 0, 0, 0);
+		report(ok, "WBINVD returns");
+	}
+	if (need(VMI_CALL_SetDR) && offered(VMI_CALL_GetDR)) {
+		u32 i;
+
+		ok = 1;
+		for (i = 0; i < 4; i++) {
+			ok &= CALL3(SetDR, i, 0x1000 * (i + 1), 0);
+			ok &= CALL3(GetDR, i, 0, 0);
+			T(r.eax == 0x1000 * (i + 1));
+		}
+		ok &= CALL3(SetDR, 7, 0x400, 0);
+		ok &= CALL3(GetDR, 7, 0, 0);
+		T(r.eax == 0x400);
+		report(ok, "SetDR/GetDR round trip DR0-DR3, DR7");
+	}
+	if (!offered(VMI_CALL_GetDR))
+		skip("GetDR", "not offered by this ROM");
+	if (need(VMI_CALL_RDTSC)) {
+		u64 t0 = rdtsc(), t, t1;
+
+		ok = CALL3(RDTSC, 0, 0, 0);
+		t = (u64)r.edx << 32 | r.eax;
+		t1 = rdtsc();
+		T(t0 <= t && t <= t1);
+		report(ok, "RDTSC lies between two native reads");
+	}
+}
+
+static void test_irq(void)
+{
+	int ok = 1;
+	u32 t;
+
+	if (!need(VMI_CALL_EnableInterrupts) || !need(VMI_CALL_DisableInterrupts)
+	    || !need(VMI_CALL_GetInterruptMask) || !need(VMI_CALL_SetInterruptMask))
+		return;
+	ok &= CALL3(DisableInterrupts, 0x1234, 0x5678, 0x9abc);
+	T(!(r.eflags & 0x200));
+	ok &= CALL3(GetInterruptMask, 0x1234, 0x5678, 0x9abc);
+	T(r.eax == 0);
+	report(ok, "DisableInterrupts clears IF; GetInterruptMask says 0");
+
+	ok = CALL3(EnableInterrupts, 0x1234, 0x5678, 0x9abc);
+	T(r.eflags & 0x200);
+	ok &= CALL3(GetInterruptMask, 0x1234, 0x5678, 0x9abc);
+	T(r.eax == 0x200);
+	t = ticks;
+	while (ticks == t)
+		asm volatile("pause");
+	report(ok, "EnableInterrupts sets IF; timer interrupts arrive; mask 0x200");
+
+	ok = CALL3(SetInterruptMask, 0, 0x5678, 0x9abc);
+	T(!(read_flags() & 0x200));
+	ok &= CALL3(GetInterruptMask, 0x1234, 0x5678, 0x9abc);
+	T(r.eax == 0);
+	ok &= CALL3(SetInterruptMask, 0x200, 0x5678, 0x9abc);
+	T(read_flags() & 0x200);
+	ok &= CALL3(GetInterruptMask, 0x1234, 0x5678, 0x9abc);
+	T(r.eax == 0x200);
+	ok &= CALL3(SetInterruptMask, ~0x200u, 0x5678, 0x9abc);
+	T(!(read_flags() & 0x200));
+	ok &= CALL3(SetInterruptMask, 0xffffffff, 0x5678, 0x9abc);
+	T(read_flags() & 0x200);
+	ok &= CALL3(GetInterruptMask, 0xffffffff, 0x5678, 0x9abc);
+	T(r.eax == 0x200);
+	ok &= CALL3(DisableInterrupts, 0x1234, 0x5678, 0x9abc);
+	report(ok, "SetInterruptMask honours only bit 9; all four preserve EAX/ECX/EDX");
+
+	if (need(VMI_CALL_Halt)) {
+		t = ticks;
+		ok = CALL3(Halt, 0, 0, 0);
+		T(ticks != t);
+		asm volatile("cli");
+		report(ok, "Halt enables interrupts and returns after one");
+	}
+}
+
+static void test_xfer(void)
+{
+	u64 c0, t0;
+	u32 expect_t;
+	int ok = 1, ret;
+
+	if (need(VMI_CALL_IRET)) {
+		c0 = state->counters[VMI_CALL_IRET];
+		t0 = state->counters[VMI_COUNTER_TRANSITIONS];
+		expect_t = model(VMI_CALL_IRET, 0);
+		ret = call_iret(reloc[VMI_CALL_IRET].eip, read_flags() | 0x200, &r);
+		calls_made[VMI_CALL_IRET]++;
+		asm volatile("cli");
+		T(ret == 1);
+		T(r.eflags & 0x200);
+		T(r.ebx == 0x11111111 && r.esi == 0x22222222 &&
+		  r.edi == 0x33333333 && r.ebp == 0x44444444);
+		T(r.esp == r.esp_expected);
+		T(state->counters[VMI_CALL_IRET] == c0 + 1);
+		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0 + expect_t);
+		report(ok, "IRET (CALL_REL) returns through the iret frame");
+
+		ok = 1;
+		user_cs = user_ss = user_eax = user_eflags = 0;
+		c0 = state->counters[VMI_CALL_IRET];
+		t0 = state->counters[VMI_COUNTER_TRANSITIONS];
+		expect_t = model(VMI_CALL_IRET, 0);
+		ret = call_iret_user(reloc[VMI_CALL_IRET].eip);
+		calls_made[VMI_CALL_IRET]++;
+		asm volatile("cli");
+		T(ret == 1);
+		T(user_cs == 0x1b && user_ss == 0x23);
+		T(user_eax == 0x5a5a1234);
+		T(user_eflags & 0x200);
+		T(state->counters[VMI_CALL_IRET] == c0 + 1);
+		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0 + expect_t);
+		report(ok, "IRET (CALL_REL) returns to ring 3 through a full frame");
+	}
+	if (need(VMI_CALL_SYSEXIT)) {
+		ok = 1;
+		user_cs = user_ss = user_eax = user_eflags = 0;
+		if (!tss.esp0 || !(read_cr0() & 1)) {
+			skip("SYSEXIT", "no TSS");
+			return;
+		}
+		c0 = state->counters[VMI_CALL_SYSEXIT];
+		t0 = state->counters[VMI_COUNTER_TRANSITIONS];
+		expect_t = model(VMI_CALL_SYSEXIT, 0);
+		ret = call_sysexit(reloc[VMI_CALL_SYSEXIT].eip);
+		calls_made[VMI_CALL_SYSEXIT]++;
+		asm volatile("cli");
+		T(ret == 1);
+		T(user_cs == 0x1b && user_ss == 0x23);
+		T(user_eax == 0x5a5a1234);
+		T(user_eflags & 0x200);
+		T(state->counters[VMI_CALL_SYSEXIT] == c0 + 1);
+		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0 + expect_t);
+		report(ok, "SYSEXIT enters ring 3 at EDX/ECX with interrupts on");
+	}
+}
+
+static void test_mmu(void)
+{
+	volatile u32 *va = (volatile u32 *)TEST_VA;
+	static volatile u32 pte32;
+	static volatile u64 pte64 __attribute__((aligned(8)));
+	int ok;
+
+	if (need(VMI_CALL_SetPxE)) {
+		pte32 = 0;
+		ok = CALLA(SetPxE, 0x12345067, (u32)&pte32, VMI_PAGE_PT, 0,
+			   VMI_PAGE_PT);
+		T(pte32 == 0x12345067);
+		report(ok, "SetPxE stores the entry");
+	}
+	if (need(VMI_CALL_SetPxELong)) {
+		pte64 = 0x1111111122222222ull;
+		ok = vcall(VMI_CALL_SetPxELong, 0x33333001, 0x80000004,
+			   (u32)&pte64, VMI_PAGE_PT, 0, VMI_PAGE_PT);
+		T(pte64 == 0x8000000433333001ull);
+		ok &= vcall(VMI_CALL_SetPxELong, 0, 0, (u32)&pte64,
+			    VMI_PAGE_PT, 0, VMI_PAGE_PT);
+		T(pte64 == 0);
+		report(ok, "SetPxELong stores both halves");
+	}
+	if (need(VMI_CALL_UpdatePxE)) {
+		ok = vcall(VMI_CALL_UpdatePxE, (u32)&pte32, VMI_PAGE_PT, 0, 0, 0,
+			   VMI_PAGE_PT);
+		report(ok, "UpdatePxE is accounted");
+	}
+	if (need(VMI_CALL_UpdatePxELong)) {
+		ok = vcall(VMI_CALL_UpdatePxELong, (u32)&pte64, VMI_PAGE_PT, 0,
+			   0, 0, VMI_PAGE_PT);
+		report(ok, "UpdatePxELong is accounted");
+	}
+	if (need(VMI_CALL_MachineToPhysical)) {
+		ok = CALL3(MachineToPhysical, 0x12345, 0, 0);
+		T(r.eax == 0x12345);
+		report(ok, "MachineToPhysical is the identity");
+	}
+	if (need(VMI_CALL_PhysicalToMachine)) {
+		ok = CALL3(PhysicalToMachine, 0x54321, 0, 0);
+		T(r.eax == 0x54321);
+		report(ok, "PhysicalToMachine is the identity");
+	}
+	if (need(VMI_CALL_AllocatePage)) {
+		ok = vcall(VMI_CALL_AllocatePage, 0x123, 0x42, 0x100, 768, 256, 0);
+		report(ok, "AllocatePage is accounted");
+	}
+	if (need(VMI_CALL_ReleasePage)) {
+		ok = CALL3(ReleasePage, 0x123, 0x42, 0);
+		report(ok, "ReleasePage is accounted");
+	}
+	if (need(VMI_CALL_InvalPage) && offered(VMI_CALL_SetPxE)) {
+		pd[TEST_PDE] = PHYS_A | PDE_FLAGS;
+		write_cr3((u32)pd);
+		T(*va == 0xaaaa0001);			/* TLB now holds A */
+		ok = CALLA(SetPxE, PHYS_B | PDE_FLAGS, (u32)&pd[TEST_PDE],
+			   VMI_PAGE_PD, 0, VMI_PAGE_PD);
+		ok &= CALL3(InvalPage, TEST_VA, 0, 0);
+		T(*va == 0xbbbb0002);
+		report(ok, "SetPxE + InvalPage remap a live page");
+	}
+	if (need(VMI_CALL_FlushTLB)) {
+		u32 cr4 = read_cr4();
+
+		T(*va == 0xbbbb0002 || *va == 0xaaaa0001);
+		pd[TEST_PDE] = PHYS_A | PDE_FLAGS;
+		ok = CALL3(FlushTLB, VMI_FLUSH_TLB, 0, 0);
+		T(*va == 0xaaaa0001);
+		write_cr4(cr4 | 0x80);			/* PGE */
+		pd[TEST_PDE] = PHYS_B | PDE_FLAGS | PDE_GLOBAL;
+		ok &= CALL3(FlushTLB, VMI_FLUSH_TLB | VMI_FLUSH_GLOBAL, 0, 0);
+		T(*va == 0xbbbb0002);
+		T(read_cr4() == (cr4 | 0x80));
+		T(!(r.eflags & 0x200));
+		write_cr4(cr4);
+		report(ok, "FlushTLB(TLB) and FlushTLB(TLB|GLOBAL) flush; PGE kept");
+	}
+	if (need(VMI_CALL_SetLinearMapping)) {
+		ok = CALLA(SetLinearMapping, 0, 0xc0000000, 0x38000, 0, 0);
+		T(priv->linear[0].va == 0xc0000000 &&
+		  priv->linear[0].pages == 0x38000 && priv->linear[0].pfn == 0);
+		ok &= CALLA(SetLinearMapping, 2, 0xffb00000, 1, 0x1234, 0);
+		T(priv->linear[2].va == 0xffb00000 && priv->linear[2].pfn == 0x1234);
+		ok &= CALLA(SetLinearMapping, 9, 0x1000, 1, 0x4321, 0);
+		report(ok, "SetLinearMapping records slots 0-3, ignores others");
+	}
+}
+
+static void test_lazy(void)
+{
+	static volatile u32 pte;
+	u32 defer = VMI_PAGE_PT | VMI_PAGE_DEFER | VMI_PAGE_CURRENT_AS | 0x1000;
+	int ok;
+
+	if (!need(VMI_CALL_SetLazyMode))
+		return;
+	ok = CALL3(SetLazyMode, VMI_LAZY_CPU_STATE, 0, 0);
+	T(state->lazy_mode == VMI_LAZY_CPU_STATE);
+	ok &= vcall(VMI_CALL_SetLazyMode, 0, 0, 0, 0, 0, 0);
+	T(state->lazy_mode == 0);
+	report(ok, "SetLazyMode records the mode");
+
+	if (!offered(VMI_CALL_SetPxE) || !offered(VMI_CALL_UpdatePxELong) ||
+	    !offered(VMI_CALL_InvalPage)) {
+		skip("deferred MMU updates", "needs the mmu group");
+		return;
+	}
+	/* Outside lazy mode DEFER costs a transition. */
+	ok = CALLA(SetPxE, 0x1067, (u32)&pte, defer, 0, defer);
+	/* Inside: queued, then flushed by leaving lazy mode (one exit). */
+	ok &= vcall(VMI_CALL_SetLazyMode, 1, 0, 0, 0, 0, 1);
+	ok &= CALLA(SetPxE, 0x2067, (u32)&pte, defer, 0, defer);
+	T(pte == 0x2067);
+	ok &= vcall(VMI_CALL_UpdatePxELong, (u32)&pte, defer, 0, 0, 0, defer);
+	ok &= CALLA(SetPxE, 0x3067, (u32)&pte, VMI_PAGE_PT, 0, VMI_PAGE_PT);
+	T(priv->pending == 2);
+	ok &= vcall(VMI_CALL_SetLazyMode, 0, 0, 0, 0, 0, 0);
+	T(priv->pending == 0);
+	ok &= vcall(VMI_CALL_SetLazyMode, 0, 0, 0, 0, 0, 0);
+	/* Inside, flushed by InvalPage: the flush rides on its exit. */
+	ok &= vcall(VMI_CALL_SetLazyMode, 1, 0, 0, 0, 0, 1);
+	ok &= CALLA(SetPxE, 0x4067, (u32)&pte, defer, 0, defer);
+	ok &= CALL3(InvalPage, (u32)&pte, 0, 0);
+	ok &= vcall(VMI_CALL_SetLazyMode, 0, 0, 0, 0, 0, 0);
+	report(ok, "DEFER updates in lazy MMU mode cost one transition at the flush");
+}
+
+static void test_misc(void)
+{
+	int ok;
+
+	if (need(VMI_CALL_SetIOPLMask)) {
+		ok = CALL3(SetIOPLMask, 0x3000, 0, 0);
+		T(priv->iopl_mask == 0x3000);
+		ok &= CALL3(SetIOPLMask, 0, 0, 0);
+		T(priv->iopl_mask == 0);
+		report(ok, "SetIOPLMask records the mask");
+	}
+	if (need(VMI_CALL_IODelay)) {
+		ok = CALL3(IODelay, 0, 0, 0);
+		report(ok, "IODelay returns");
+	}
+}
+
+/**** Boot-time checks ****/
+
+struct mb_info {
+	u32 flags, mem_lower, mem_upper, boot_device, cmdline;
+	u32 mods_count, mods_addr, syms[4], mmap_length, mmap_addr;
+} __packed;
+
+struct mb_mmap {
+	u32 size;
+	u64 addr, len;
+	u32 type;
+} __packed;
+
+static const char *cmd_value(const char *cmd, const char *key)
+{
+	int n = 0;
+
+	while (key[n])
+		n++;
+	while (cmd && *cmd) {
+		while (*cmd == ' ')
+			cmd++;
+		if (strneq(cmd, key, n) && cmd[n] == '=')
+			return cmd + n + 1;
+		while (*cmd && *cmd != ' ')
+			cmd++;
+	}
+	return NULL;
+}
+
+static int parse_groups(const char *s)
+{
+	int i, n;
+
+	while (s && *s && *s != ' ') {
+		for (n = 0; s[n] && s[n] != ',' && s[n] != ' '; n++)
+			;
+		if (n == 3 && strneq(s, "all", 3)) {
+			none_mask = ~0u;
+		} else {
+			for (i = 0; i < VMI_ROM_GROUP_COUNT; i++) {
+				const char *g = group_names[i];
+				int l = 0;
+
+				while (g[l])
+					l++;
+				if (l == n && strneq(s, g, n))
+					break;
+			}
+			if (i == VMI_ROM_GROUP_COUNT)
+				return 0;
+			none_mask |= 1u << i;
+		}
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return 1;
+}
+
+static void check_memory_map(const struct mb_info *mbi)
+{
+	u32 sp = ((const struct vmi_rom_ext *)((const u8 *)rom + VMI_EXT_OFFSET))->state_phys;
+	u32 ss = ((const struct vmi_rom_ext *)((const u8 *)rom + VMI_EXT_OFFSET))->state_size;
+	u32 off, ram_overlap = 0, seen = 0;
+
+	if (!(mbi->flags & (1 << 6)) || !(mbi->flags & 1)) {
+		skip("state block is not RAM in the memory map", "no mmap");
+		return;
+	}
+	for (off = 0; off < mbi->mmap_length;) {
+		const struct mb_mmap *m = (const void *)(mbi->mmap_addr + off);
+
+		if (m->type == 1 && m->addr < sp + ss && m->addr + m->len > sp)
+			ram_overlap = 1;
+		if (m->type != 1 && m->addr <= sp && m->addr + m->len >= sp + ss)
+			seen = 1;
+		off += m->size + 4;
+	}
+	if (mbi->mem_lower * 1024 > sp) {
+		note("mem_lower ");
+		note_hex(mbi->mem_lower);
+	}
+	report(!ram_overlap && seen && mbi->mem_lower * 1024 <= sp,
+	       "state block is reserved in e820 and below mem_lower");
+}
+
+static void check_header(void)
+{
+	const u8 *p = (const u8 *)rom;
+	const struct vmi_rom_ext *ext = (const void *)(p + VMI_EXT_OFFSET);
+	int ok = 1;
+
+	rom_len = rom->rom_length * 512;
+	T(rom_len >= VMI_ROM_HEADER_SIZE && rom_sum(p, rom_len) == 0);
+	report(ok, "in-memory image has a valid length and checksum");
+
+	ok = 1;
+	T(ext->magic == VMI_EXT_MAGIC);
+	T(ext->rom_phys == (u32)rom);
+	T(ext->state_size >= 4096 && !(ext->state_size & 1023));
+	T(ext->state_phys + ext->state_size <= 0xa0000);
+	T(!(ext->state_phys & 1023));
+	report(ok, "extension block: magic, rom_phys, state_phys, state_size");
+
+	state = (struct vmi_rom_state *)ext->state_phys;
+	priv = (struct vmi_rom_private *)(state + 1);
+	ok = 1;
+	T(state->magic == VMI_STATE_MAGIC && state->version == VMI_STATE_VERSION);
+	T(state->lazy_mode == 0);
+	report(ok, "state block: magic and version");
+
+	ok = 1;
+	T(rom->api_version_maj == VMI_API_REV_MAJOR &&
+	  rom->api_version_min == VMI_API_REV_MINOR);
+	T(streq((const char *)p + rom->license_offs, "GPL v2"));
+	report(ok, "API 3.0 and GPL v2 license");
+
+	puts("# rom=");
+	puthex((u32)rom);
+	puts(" state=");
+	puthex(ext->state_phys);
+	puts(" length=");
+	puthex(rom_len);
+	putc('\n');
+}
+
+static void check_init_and_relocs(void)
+{
+	u32 (*init)(void) = (void *)((const u8 *)rom + VMI_ROM_INIT_OFFSET);
+	u64 (*getreloc)(u32) __attribute__((regparm(1))) =
+		(void *)((const u8 *)rom + VMI_ROM_GET_RELOC_OFFSET);
+	u32 base = (u32)rom, nr, extra[] = { 74, 75, 100, 255, 0x10000, 0xffffffff };
+	u64 g0, t0;
+	int ok = 1, in_image = 1, types_ok = 1, i;
+	u32 ret;
+
+	t0 = state->counters[VMI_COUNTER_TRANSITIONS];
+	ret = init();
+	calls_made[VMI_COUNTER_INIT]++;
+	model_transitions += VMI_ROM_INIT_TRANSITION == VMI_TR_TRAP;
+	T(ret == 0);
+	T(state->counters[VMI_COUNTER_INIT] == 1);
+	T(state->counters[VMI_COUNTER_TRANSITIONS] ==
+	  t0 + (VMI_ROM_INIT_TRANSITION == VMI_TR_TRAP));
+	report(ok, "VMI_Init returns 0 and is counted once");
+
+	g0 = state->counters[VMI_COUNTER_GET_RELOC];
+	for (nr = 0; nr < VMI_CALL_COUNT; nr++) {
+		u64 v = getreloc(nr);
+		u32 expect = call_impl[nr] && !(none_mask & call_group[nr]) ?
+			     VMI_RELOCATION_CALL_REL : VMI_RELOCATION_NONE;
+
+		reloc[nr].eip = (u32)v;
+		reloc[nr].type = (u32)(v >> 32);
+		if (reloc[nr].type != expect) {
+			note(call_names[nr]);
+			note(" type ");
+			note_hex(reloc[nr].type);
+			note("; ");
+			types_ok = 0;
+		}
+		if ((reloc[nr].type == VMI_RELOCATION_CALL_REL ||
+		     reloc[nr].type == VMI_RELOCATION_JUMP_REL) &&
+		    (reloc[nr].eip < base + VMI_ROM_HEADER_SIZE ||
+		     reloc[nr].eip >= base + rom_len))
+			in_image = 0;
+		if (reloc[nr].type == VMI_RELOCATION_NONE && reloc[nr].eip)
+			types_ok = 0;
+	}
+	report(types_ok, "relocation types match calltab.h and NONE_GROUPS");
+	report(in_image, "every CALL/JUMP target lies inside the image");
+	ok = 1;
+	for (i = 0; i < (int)(sizeof(extra) / sizeof(extra[0])); i++) {
+		u64 v = getreloc(extra[i]);
+
+		T(v == 0);
+	}
+	T(state->counters[VMI_COUNTER_GET_RELOC] ==
+	  g0 + VMI_CALL_COUNT + sizeof(extra) / sizeof(extra[0]));
+	calls_made[VMI_COUNTER_GET_RELOC] +=
+		VMI_CALL_COUNT + sizeof(extra) / sizeof(extra[0]);
+	report(ok, "calls >= 74 are NONE; GetRelocationInfo counted per query");
+}
+
+static void check_totals(void)
+{
+	int nr, ok = 1;
+
+	for (nr = 0; nr < VMI_COUNTER_TRANSITIONS; nr++) {
+		if (state->counters[nr] != calls_made[nr]) {
+			note(nr < VMI_CALL_COUNT ? call_names[nr] : "init/reloc");
+			note(" counter mismatch; ");
+			ok = 0;
+		}
+	}
+	T(state->counters[VMI_COUNTER_TRANSITIONS] == model_transitions);
+	report(ok, "every counter equals the calls made; transitions match the model");
+}
+
+/*
+ * mode=probe: for the malformed-ROM corpus. Find the project ROM by the
+ * extension magic its init writes (the VMI header may be damaged) and
+ * print what the BIOS left in memory; no ROM calls.
+ */
+static void probe(void)
+{
+	u32 a;
+
+	for (a = VMI_SCAN_START; a < VMI_SCAN_END; a += VMI_SCAN_STEP) {
+		const u8 *p = (const u8 *)a;
+		const struct vmi_rom_ext *ext = (const void *)(p + VMI_EXT_OFFSET);
+
+		if (*(const u16 *)p != VMI_ROM_SIGNATURE ||
+		    ext->magic != VMI_EXT_MAGIC || ext->rom_phys != a)
+			continue;
+		puts("# probe rom=");
+		puthex(a);
+		puts(" blocks=");
+		putdec(p[2]);
+		puts(" sum=");
+		puthex(rom_sum(p, p[2] * 512));
+		puts(" flags=");
+		puthex(ext->test_flags);
+		puts(" last=");
+		puthex(p[2] ? p[p[2] * 512 - 1] : 0);
+		putc('\n');
+		report(1, "probe found the project ROM");
+		return;
+	}
+	report(0, "probe found the project ROM");
+}
+
+u32 guest_main(u32 magic, const struct mb_info *mbi)
+{
+	const char *cmd = (magic == 0x2badb002 && (mbi->flags & 4)) ?
+			  (const char *)mbi->cmdline : NULL;
+	const char *mode = cmd_value(cmd, "mode");
+
+	puts("TAP version 13\n");
+	report(magic == 0x2badb002, "booted by a multiboot loader");
+	if (!parse_groups(cmd_value(cmd, "none"))) {
+		report(0, "none= names known groups");
+		finish();
+	}
+	if (mode && strneq(mode, "probe", 5)) {
+		probe();
+		finish();
+	}
+	setup_cpu();
+	rom = scan_rom();
+	report(rom != NULL, "VMI ROM found in 0xC0000-0xE0000");
+	if (!rom)
+		finish();
+	check_header();
+	check_memory_map(mbi);
+	check_init_and_relocs();
+
+	if (mode && (strneq(mode, "reboot", 6) || strneq(mode, "shutdown", 8))) {
+		int nr = mode[0] == 'r' ? VMI_CALL_Reboot : VMI_CALL_Shutdown;
+
+		if (!need(nr))
+			finish();
+		puts("# calling ");
+		puts(call_names[nr]);
+		putc('\n');
+		vcall(nr, VMI_REBOOT_HARD, 0, 0, 0, 0, 0);
+		puts("# returned\n");
+		report(0, "the call returned");
+		finish();
+	}
+
+	test_cpuid();
+	test_gdt_idt();
+	test_tr_ldt();
+	test_crs();
+	test_irq();
+	test_xfer();
+	test_mmu();
+	test_lazy();
+	test_misc();
+	check_totals();
+	finish();
+	return 0;
+}
