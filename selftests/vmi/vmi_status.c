@@ -90,7 +90,7 @@ static void test_identity(void)
 	if (p)
 		bound = strtoul(p + 11, NULL, 10);
 	ksft_test_result(ret > 0 && strstr(buf, "api_version: 3.0\n") &&
-			 (min_bound < 0 || p && bound >= (unsigned int)min_bound),
+			 (min_bound < 0 || (p && bound >= (unsigned int)min_bound)),
 			 "identity: API 3.0, %u ops bound\n", bound);
 }
 

@@ -28,6 +28,7 @@
 #include <linux/printk.h>
 #include <linux/string.h>
 #include <asm/cmdline.h>
+#include <asm/e820/types.h>
 #include <asm/fixmap.h>
 #include <asm/page.h>
 #include <asm/pgtable.h>

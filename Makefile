@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# linux-vmi entry points. Logic lives in scripts/; build output in build/.
+#
+#   make run      build everything needed, boot the VMI kernel with our ROM
+#                 into a busybox shell (a scripted demo without a terminal)
+#   make check    every test: ROM, validator, series, guest boots
+#   make kernel   unpack linux-source-6.12, apply patches/series, install
+#                 the project's files, build the PAE and non-PAE kernels
+#   make rom      build the VMI ROM (build/rom/vmi.rom)
+#   make boot [ROM=path|none] [PAE=0|1] [SMP=n] [MEM=512M] [APPEND='...']
+#             [GUEST_CMD='...'] [DEVICES=minimal|e1000] [TIMEOUT=s]
+
+TOP := $(abspath .)
+BUILD := $(TOP)/build
+
+ROM ?= $(BUILD)/rom/vmi.rom
+PAE ?= 1
+SMP ?= 1
+MEM ?= 512M
+APPEND ?=
+DEVICES ?= minimal
+TIMEOUT ?= 300
+GUEST_CMD ?= cat /sys/kernel/debug/vmi/status; vmi_status
+FLAVOUR := $(if $(filter 0,$(PAE)),nopae,pae)
+FLAVOURS ?= pae nopae
+
+.PHONY: all deps tree kernel kernel-% rom initramfs boot run check clean help
+
+all: kernel rom initramfs
+
+help:
+	@sed -n '3,14p' Makefile
+
+deps:
+	@scripts/deps
+
+tree: deps
+	@scripts/prepare-tree
+
+kernel: tree
+	@for f in $(FLAVOURS); do scripts/build-kernel $$f || exit 1; done
+
+kernel-%: tree
+	@scripts/build-kernel $*
+
+rom:
+	@$(MAKE) -s -C rom BUILD=$(BUILD)/rom
+
+initramfs: tree
+	@scripts/mkinitramfs
+
+boot: kernel-$(FLAVOUR) rom initramfs
+	@scripts/qemu-boot --kernel $(BUILD)/obj-$(FLAVOUR)/arch/x86/boot/bzImage \
+		--initrd $(BUILD)/initramfs.cpio --rom '$(ROM)' --pae $(PAE) \
+		--smp $(SMP) --mem $(MEM) --devices $(DEVICES) \
+		--timeout $(TIMEOUT) --append '$(APPEND)' \
+		--cmd '$(GUEST_CMD)' --log $(BUILD)/boot-$(FLAVOUR).log
+
+run: kernel-$(FLAVOUR) rom initramfs
+	@if [ -t 0 ] && [ -t 1 ]; then \
+		scripts/qemu-boot --kernel $(BUILD)/obj-$(FLAVOUR)/arch/x86/boot/bzImage \
+			--initrd $(BUILD)/initramfs.cpio --rom '$(ROM)' --pae $(PAE) \
+			--smp $(SMP) --mem $(MEM) --devices $(DEVICES) --append '$(APPEND)'; \
+	else \
+		echo "make run: no terminal, running the scripted demo"; \
+		scripts/qemu-boot --kernel $(BUILD)/obj-$(FLAVOUR)/arch/x86/boot/bzImage \
+			--initrd $(BUILD)/initramfs.cpio --rom '$(ROM)' --pae $(PAE) \
+			--smp $(SMP) --mem $(MEM) --devices $(DEVICES) --append '$(APPEND)' \
+			--cmd "$$(cat tests/guest/demo)" --timeout $(TIMEOUT); \
+	fi
+
+check: deps
+	@scripts/run-tests
+
+clean:
+	rm -rf $(BUILD)
