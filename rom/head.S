@@ -131,10 +131,7 @@ init16:
 
 	/* Test flags (malformed-ROM corpus only). */
 	movzbw	2, %cx				/* image length, 512-byte units */
-	testl	$VMI_EXT_TEST_ZERO_LENGTH, EXT_TEST_FLAGS
-	jz	1f
-	movb	$0, 2
-1:	testl	$VMI_EXT_TEST_STALE_CHECKSUM, EXT_TEST_FLAGS
+	testl	$VMI_EXT_TEST_STALE_CHECKSUM, EXT_TEST_FLAGS
 	jnz	3f
 
 	/*

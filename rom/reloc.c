@@ -15,6 +15,7 @@
  * Nothing here is written at run time: the image is read-only after POST.
  */
 #include <stddef.h>
+#include <stdint.h>
 #include <vmi/abi.h>
 #include "calltab.h"
 

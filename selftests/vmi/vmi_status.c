@@ -205,8 +205,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--min-bound") && i + 1 < argc)
 			min_bound = atoi(argv[++i]);
 		else
-			ksft_exit_fail_msg("usage: %s [--expect active|native] [--reason TEXT] [--min-bound N]\n",
-					   argv[0]);
+			ksft_exit_fail_msg("usage: %s [--expect active|native] %s\n",
+					   argv[0], "[--reason TEXT] [--min-bound N]");
 	}
 	if (expect && strcmp(expect, "active") && strcmp(expect, "native"))
 		ksft_exit_fail_msg("--expect takes active or native\n");

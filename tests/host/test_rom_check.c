@@ -938,15 +938,19 @@ static const struct corpus_case {
 	/* for reloc-*: what vmi_reloc_check says about entry 15 */
 	int reloc;
 	enum vmi_reloc_verdict reloc_want;
-	/* for bad-checksum/zero-length: the ext.test_flags bit and the verdict
-	 * of the image after a simulated POST */
+	/* for bad-checksum: the ext.test_flags bit and the verdict of the
+	 * image after a simulated POST */
 	u32 test_flag;
 	enum vmi_rom_verdict post_want;
+	/* for zero-length: a VMI header inside the image, at a 2 KiB step */
+	u32 inner;
+	enum vmi_rom_verdict inner_want;
 } corpus[] = {
 	{ .name = "bad-checksum", .want = VMI_ROM_OK, .note = RUNTIME_POST,
 	  .test_flag = VMI_EXT_TEST_STALE_CHECKSUM, .post_want = VMI_ROM_BAD_CHECKSUM },
-	{ .name = "zero-length", .want = VMI_ROM_OK, .note = RUNTIME_POST,
-	  .test_flag = VMI_EXT_TEST_ZERO_LENGTH, .post_want = VMI_ROM_BAD_LENGTH },
+	{ .name = "zero-length", .want = VMI_ROM_NOT_VMI,
+	  .note = "outer header not VMI; the scan meets the inner one",
+	  .inner = 0x1000, .inner_want = VMI_ROM_BAD_LENGTH },
 	{ .name = "wrong-signature", .want = VMI_ROM_NOT_VMI },
 	{ .name = "api-major-2", .want = VMI_ROM_BAD_VERSION },
 	{ .name = "api-major-4", .want = VMI_ROM_BAD_VERSION },
@@ -1015,8 +1019,6 @@ static void simulate_post(u8 *img, u32 len)
 	put32(ext + offsetof(struct vmi_rom_ext, rom_phys), 0xC0000);
 	put32(ext + offsetof(struct vmi_rom_ext, state_phys), 0x9EC00);
 	put32(ext + offsetof(struct vmi_rom_ext, state_size), 0x1000);
-	if (flags & VMI_EXT_TEST_ZERO_LENGTH)
-		img[HOFF(rom_length)] = 0;
 	if (!(flags & VMI_EXT_TEST_STALE_CHECKSUM)) {
 		img[0x7F] = 0;
 		for (i = 0; i < size && i < len; i++)
@@ -1185,6 +1187,13 @@ static void test_corpus(const char *dir, long relocs)
 				       c->name, RELOC_VICTIM,
 				       vmi_reloc_verdict_str(c->reloc_want),
 				       VMI_CALL_COUNT - 1);
+		}
+		if (c->inner) {
+			v = c->inner < len ? run_check(img + c->inner, len - c->inner,
+						      len - c->inner, &info) :
+					     VMI_ROM_NOT_ROM;
+			result(v == c->inner_want, "corpus %s: header at %#x -> %s",
+			       c->name, c->inner, vmi_rom_verdict_str(c->inner_want));
 		}
 		if (c->test_flag) {
 			u32 flags = get32(img + VMI_EXT_OFFSET +

@@ -19,14 +19,15 @@
 #ifdef __KERNEL__
 #include <linux/types.h>
 #elif !defined(__ASSEMBLER__)
-#include <stdint.h>
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
-#ifndef __packed
-#define __packed __attribute__((packed))
-#endif
+/*
+ * Freestanding users (the ROM, host tests) take the fixed-width types from
+ * the compiler's own macros and define __packed and __aligned() on their
+ * command line, as the kernel's <linux/compiler_attributes.h> does.
+ */
+typedef __UINT8_TYPE__ u8;
+typedef __UINT16_TYPE__ u16;
+typedef __UINT32_TYPE__ u32;
+typedef __UINT64_TYPE__ u64;
 #endif
 
 /* Option-ROM window the guest scans, and the scan step. */
@@ -139,6 +140,7 @@ typedef uint64_t u64;
 enum vmi_call {
 	VMI_CALLS(__VMI_CALL_ENUM)
 };
+
 #undef __VMI_CALL_ENUM
 #endif
 
@@ -208,7 +210,6 @@ enum vmi_call {
  * ROM the BIOS loads but whose in-memory image is bad.
  */
 #define VMI_EXT_TEST_STALE_CHECKSUM	0x01
-#define VMI_EXT_TEST_ZERO_LENGTH	0x02
 
 #ifndef __ASSEMBLER__
 /* The ROM header, API 3.0 (Linux layout; 144 bytes). */
@@ -299,7 +300,7 @@ struct vmi_ap_state {
 	u32 gdtr_base;
 	u32 idtr_base;
 	u16 idtr_limit;
-} __attribute__((aligned(4)));
+} __aligned(4);
 
 /* Project extension block at VMI_EXT_OFFSET in the ROM header. */
 struct vmi_rom_ext {

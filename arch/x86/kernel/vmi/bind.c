@@ -27,12 +27,16 @@
  * VMI_GetRelocationInfo returns struct vmi_relocation_info in EDX:EAX; a
  * regparm C prototype with a u64 result matches that exactly.
  */
+typedef u64 (*vmi_get_reloc_fn)(u32 call);
+
 static struct vmi_relocation_info __init vmi_get_reloc(u32 call)
 {
-	u64 (*get_reloc)(u32 call) = (void *)(vmi_rom.image +
-					      VMI_ROM_GET_RELOC_OFFSET);
+	vmi_get_reloc_fn get_reloc;
 	struct vmi_relocation_info rel;
-	u64 raw = get_reloc(call);
+	u64 raw;
+
+	get_reloc = (vmi_get_reloc_fn)(vmi_rom.image + VMI_ROM_GET_RELOC_OFFSET);
+	raw = get_reloc(call);
 
 	rel.eip = lower_32_bits(raw);
 	rel.type = upper_32_bits(raw) & 0xff;
@@ -94,16 +98,31 @@ struct vmi_binding {
 	unsigned long skip_opts;
 };
 
-#define VMI_SLOT(s) #s, (void **)&pv_ops.s
-
 static const struct vmi_binding vmi_bindings[] __initconst = {
-	{ VMI_SLOT(cpu.io_delay), VMI_CALL_IODelay },
-	{ VMI_SLOT(mmu.flush_tlb_user), VMI_CALL_FlushTLB,
-	  vmi_flush_tlb_user, (void **)&vmi_flush_tlb_raw, VMI_OPT_NOMM },
-	{ VMI_SLOT(mmu.flush_tlb_kernel), VMI_CALL_FlushTLB,
-	  vmi_flush_tlb_kernel, (void **)&vmi_flush_tlb_raw, VMI_OPT_NOMM },
-	{ VMI_SLOT(mmu.flush_tlb_one_user), VMI_CALL_InvalPage,
-	  NULL, NULL, VMI_OPT_NOMM },
+	{
+		.slot_name = "cpu.io_delay",
+		.slot = (void **)&pv_ops.cpu.io_delay,
+		.call = VMI_CALL_IODelay,
+	}, {
+		.slot_name = "mmu.flush_tlb_user",
+		.slot = (void **)&pv_ops.mmu.flush_tlb_user,
+		.call = VMI_CALL_FlushTLB,
+		.wrapper = vmi_flush_tlb_user,
+		.raw = (void **)&vmi_flush_tlb_raw,
+		.skip_opts = VMI_OPT_NOMM,
+	}, {
+		.slot_name = "mmu.flush_tlb_kernel",
+		.slot = (void **)&pv_ops.mmu.flush_tlb_kernel,
+		.call = VMI_CALL_FlushTLB,
+		.wrapper = vmi_flush_tlb_kernel,
+		.raw = (void **)&vmi_flush_tlb_raw,
+		.skip_opts = VMI_OPT_NOMM,
+	}, {
+		.slot_name = "mmu.flush_tlb_one_user",
+		.slot = (void **)&pv_ops.mmu.flush_tlb_one_user,
+		.call = VMI_CALL_InvalPage,
+		.skip_opts = VMI_OPT_NOMM,
+	},
 };
 
 void __init vmi_bind(void)

@@ -43,10 +43,12 @@ bool vmi_active __ro_after_init;
 unsigned long vmi_options __ro_after_init;
 char vmi_native_reason[96] __ro_after_init = "VMI support not initialised";
 
-static const struct {
+struct vmi_option {
 	const char *name;
 	unsigned long bit;
-} vmi_option_names[] __initconst = {
+};
+
+static const struct vmi_option vmi_option_names[] __initconst = {
 	{ "off",	VMI_OPT_OFF },
 	{ "nomm",	VMI_OPT_NOMM },
 };

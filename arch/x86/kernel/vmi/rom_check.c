@@ -17,7 +17,8 @@
  */
 #include "rom_check.h"
 
-#define VMI_CALL_NAME(nr, name) [nr] = #name,
+/* VMI_CALLS() lists the calls in number order. */
+#define VMI_CALL_NAME(nr, name) #name,
 static const char *const vmi_call_names[VMI_CALL_COUNT] = {
 	VMI_CALLS(VMI_CALL_NAME)
 };
@@ -29,6 +30,10 @@ const char *vmi_call_name(unsigned int call)
 	return call < VMI_CALL_COUNT ? vmi_call_names[call] : "unknown";
 }
 
+#define PCI_OFFS(field)	offsetof(struct vmi_pci_header, field)
+#define PNP_OFFS(field)	offsetof(struct vmi_pnp_header, field)
+
+/* Little-endian reads that make no alignment assumption. */
 static u16 rd16(const u8 *p)
 {
 	return p[0] | (p[1] << 8);
@@ -92,15 +97,13 @@ static enum vmi_rom_verdict check_structures(const u8 *image, u32 size,
 			return VMI_ROM_BAD_OFFSET;
 		info->field = "manufacturer string";
 		ret = rom_string(image, size,
-				 rd16(p + __builtin_offsetof(struct vmi_pnp_header,
-							     manufacturer_offset)),
+				 rd16(p + PNP_OFFS(manufacturer_offset)),
 				 &info->manufacturer);
 		if (ret < 0)
 			return -ret;
 		info->field = "product string";
 		ret = rom_string(image, size,
-				 rd16(p + __builtin_offsetof(struct vmi_pnp_header,
-							     product_offset)),
+				 rd16(p + PNP_OFFS(product_offset)),
 				 &info->product);
 		if (ret < 0)
 			return -ret;
@@ -135,8 +138,8 @@ enum vmi_rom_verdict vmi_rom_check(const u8 *image, u32 avail,
 	if (avail < 3 || rd16(image) != VMI_ROM_SIGNATURE)
 		return VMI_ROM_NOT_ROM;
 	if (avail < VMI_ROM_HEADER_SIZE ||
-	    rd32(image + __builtin_offsetof(struct vmi_rom_header,
-					     vrom_signature)) != VMI_SIGNATURE)
+	    rd32(image + offsetof(struct vmi_rom_header, vrom_signature)) !=
+	    VMI_SIGNATURE)
 		return VMI_ROM_NOT_VMI;
 
 	size = (u32)hdr->rom_length * VMI_ROM_BLOCK_SIZE;
@@ -159,14 +162,10 @@ enum vmi_rom_verdict vmi_rom_check(const u8 *image, u32 avail,
 		return ret;
 
 	pci = image + rd16((const u8 *)&hdr->pci_header_offs);
-	info->vendor_id = rd16(pci + __builtin_offsetof(struct vmi_pci_header,
-							vendor_id));
-	info->device_id = rd16(pci + __builtin_offsetof(struct vmi_pci_header,
-							device_id));
-	info->rom_major = pci[__builtin_offsetof(struct vmi_pci_header,
-						 rom_version_maj)];
-	info->rom_minor = pci[__builtin_offsetof(struct vmi_pci_header,
-						 rom_version_min)];
+	info->vendor_id = rd16(pci + PCI_OFFS(vendor_id));
+	info->device_id = rd16(pci + PCI_OFFS(device_id));
+	info->rom_major = pci[PCI_OFFS(rom_version_maj)];
+	info->rom_minor = pci[PCI_OFFS(rom_version_min)];
 	if (info->vendor_id != VMI_PCI_VENDOR_VMWARE ||
 	    info->device_id != VMI_PCI_DEVICE_VMI)
 		return VMI_ROM_PCI_ID;

@@ -10,6 +10,11 @@
 #ifndef _VMI_ROM_CHECK_H
 #define _VMI_ROM_CHECK_H
 
+#ifdef __KERNEL__
+#include <linux/stddef.h>
+#else
+#include <stddef.h>
+#endif
 #include <asm/vmi/abi.h>
 
 /*
