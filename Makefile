@@ -8,6 +8,7 @@
 #   make kernel   unpack linux-source-6.12, apply patches/series, install
 #                 the project's files, build the PAE and non-PAE kernels
 #   make rom      build the VMI ROM (build/rom/vmi.rom)
+#   make series   export a self-contained quilt series to build/series
 #   make boot [ROM=path|none] [PAE=0|1] [SMP=n] [MEM=512M] [APPEND='...']
 #             [GUEST_CMD='...'] [DEVICES=minimal|e1000] [TIMEOUT=s]
 
@@ -25,12 +26,12 @@ GUEST_CMD ?= cat /sys/kernel/debug/vmi/status; vmi_status
 FLAVOUR := $(if $(filter 0,$(PAE)),nopae,pae)
 FLAVOURS ?= pae nopae
 
-.PHONY: all deps tree kernel kernel-% rom initramfs boot run check clean help
+.PHONY: all deps tree kernel kernel-% rom initramfs boot run check series clean help
 
 all: kernel rom initramfs
 
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n '3,15p' Makefile
 
 deps:
 	@scripts/deps
@@ -69,6 +70,9 @@ run: kernel-$(FLAVOUR) rom initramfs
 			--smp $(SMP) --mem $(MEM) --devices $(DEVICES) --append '$(APPEND)' \
 			--cmd "$$(cat tests/guest/demo)" --timeout $(TIMEOUT); \
 	fi
+
+series:
+	@scripts/export-series
 
 check: deps
 	@scripts/run-tests
