@@ -95,26 +95,36 @@ vmi_enter:
 	je	.Llazy
 	jmp	.Ldone
 .Ldefer:
-	/* Queued: DEFER flag inside lazy MMU mode. */
+	/* Queued: DEFER flag inside this CPU's lazy MMU mode. */
 	test	$VMI_PAGE_DEFER, %edx
 	jz	.Ltrap
-	cmpl	$VMI_LAZY_MMU_UPDATES, %ss:VMI_ROM_STATE_LAZY_MODE(%ecx)
+	call	vmi_pcpu_base				/* EAX = this CPU */
+	cmpl	$VMI_LAZY_MMU_UPDATES, %ss:VMI_ROM_PCPU_LAZY_MODE(%eax)
 	jne	.Ltrap
+	lock incl %ss:VMI_ROM_PCPU_PENDING(%eax)
 	lock incl %ss:VMI_ROM_PRIV_PENDING(%ecx)
 	jmp	.Ldone
 .Llazy:
-	/* Leaving MMU mode flushes the queue: one exit if it is not empty. */
+	/*
+	 * Record this CPU's mode; leaving MMU mode flushes this CPU's queue:
+	 * one exit if it is not empty.
+	 */
+	call	vmi_pcpu_base
+	mov	%edx, %ss:VMI_ROM_PCPU_LAZY_MODE(%eax)
 	cmp	$VMI_LAZY_MMU_UPDATES, %edx
 	je	.Ldone
-	xor	%eax, %eax
-	lock xchg %eax, %ss:VMI_ROM_PRIV_PENDING(%ecx)
-	test	%eax, %eax
+	xor	%edx, %edx
+	xchg	%edx, %ss:VMI_ROM_PCPU_PENDING(%eax)	/* implicitly locked */
+	test	%edx, %edx
 	jz	.Ldone
+	lock subl %edx, %ss:VMI_ROM_PRIV_PENDING(%ecx)
 	jmp	.Ltrap
 .Lflush:
-	/* The exit applies the queued updates too. */
-	xor	%eax, %eax
-	lock xchg %eax, %ss:VMI_ROM_PRIV_PENDING(%ecx)
+	/* The exit applies this CPU's queued updates too. */
+	call	vmi_pcpu_base
+	xor	%edx, %edx
+	xchg	%edx, %ss:VMI_ROM_PCPU_PENDING(%eax)
+	lock subl %edx, %ss:VMI_ROM_PRIV_PENDING(%ecx)
 .Ltrap:
 	lock addl $1, %ss:VMI_ROM_STATE_COUNTERS+8*VMI_COUNTER_TRANSITIONS(%ecx)
 	lock adcl $0, %ss:VMI_ROM_STATE_COUNTERS+8*VMI_COUNTER_TRANSITIONS+4(%ecx)
@@ -123,6 +133,46 @@ vmi_enter:
 	pop	%ecx
 	pop	%eax
 	ret	$8
+
+/*
+ * vmi_pcpu_base: ECX = state block. Out: EAX = this CPU's entry in the
+ * per-CPU array (initial APIC ID from CPUID leaf 1; IDs past the array
+ * share the last entry and are counted). Preserves every other register;
+ * clobbers EFLAGS (never IF). Touches memory through SS only.
+ */
+	.p2align 4, 0xcc
+vmi_pcpu_base:
+	push	%ebx
+	push	%ecx
+	push	%edx
+	mov	$1, %eax
+	cpuid
+	shr	$24, %ebx
+	mov	4(%esp), %ecx
+	cmp	$VMI_ROM_MAX_CPUS, %ebx
+	jb	1f
+	lock incl %ss:VMI_ROM_PRIV_CPU_OVERFLOW(%ecx)
+	mov	$(VMI_ROM_MAX_CPUS - 1), %ebx
+1:	shl	$VMI_ROM_PCPU_SHIFT, %ebx
+	lea	VMI_ROM_PRIV_PCPU(%ecx, %ebx), %eax
+	pop	%edx
+	pop	%ecx
+	pop	%ebx
+	ret
+
+/*
+ * vmi_state_ptr (for the C helpers in timer.c): out EAX = linear address
+ * of the state block. Preserves everything else but EFLAGS.
+ */
+	.p2align 4, 0xcc
+	.globl	vmi_state_ptr
+	.type	vmi_state_ptr, @function
+vmi_state_ptr:
+	push	%edx
+	LOAD_STATE %eax, %edx
+	pop	%edx
+	ret
+	.size	vmi_state_ptr, . - vmi_state_ptr
 
 /**** Fixed entry points (jumped to from 0x80 and 0x88) ****/
 
@@ -553,23 +603,11 @@ END FlushTLB
 
 /*
  * SetLinearMapping: EAX = slot, EDX = linear start, ECX = pages,
- * [esp+4] = first pfn. Recorded per slot; slots >= 4 are ignored.
+ * [esp+4] = first pfn. Recorded for the calling CPU and in the any-CPU
+ * copy; slots >= 4 are ignored (timer.c: vmi_c_set_linear_mapping).
  */
 ENTRY SetLinearMapping
-	cmp	$VMI_LINEAR_MAP_SLOTS, %eax
-	jae	1f
-	push	%ebx
-	push	%esi
-	LOAD_STATE %ebx, %esi
-	lea	(%eax, %eax, 2), %eax
-	lea	VMI_ROM_PRIV_LINEAR(%ebx, %eax, 4), %ebx
-	mov	%edx, %ss:0(%ebx)
-	mov	%ecx, %ss:4(%ebx)
-	mov	12(%esp), %ecx
-	mov	%ecx, %ss:8(%ebx)
-	pop	%esi
-	pop	%ebx
-1:	ret
+	jmp	vmi_c_set_linear_mapping
 END SetLinearMapping
 
 /**** I/O ****/
@@ -586,9 +624,82 @@ ENTRY IODelay
 	ret
 END IODelay
 
+/**** SMP ****/
+
+/*
+ * SetInitialAPState: EAX = linear pointer to struct vmi_ap_state (copied
+ * during the call), EDX = APIC ID. Wakes the AP itself (timer.c).
+ */
+ENTRY SetInitialAPState
+	jmp	vmi_c_set_initial_ap_state
+END SetInitialAPState
+
+/**** Local APIC (through linear-map slot 3; timer.c) ****/
+
+/* APICWrite: EAX = register offset (low 12 bits), EDX = value. */
+ENTRY APICWrite
+	jmp	vmi_c_apic_write
+END APICWrite
+
+/* APICRead: EAX = register offset (low 12 bits). Out: EAX = value. */
+ENTRY APICRead
+	jmp	vmi_c_apic_read
+END APICRead
+
+/**** Timer ****/
+
+/* GetCycleFrequency: out EDX:EAX = cycles (TSC ticks) per second. */
+ENTRY GetCycleFrequency
+	LOAD_STATE %ecx, %edx
+	mov	%ss:VMI_ROM_PRIV_TSC_HZ(%ecx), %eax
+	mov	%ss:VMI_ROM_PRIV_TSC_HZ+4(%ecx), %edx
+	ret
+END GetCycleFrequency
+
+/*
+ * GetCycleCounter: EAX = counter. Out: EDX:EAX. REAL and AVAILABLE are
+ * the TSC (no time is ever stolen here), STOLEN and unknown ids are 0.
+ */
+ENTRY GetCycleCounter
+	cmp	$VMI_CYCLES_STOLEN, %eax
+	jae	1f
+	rdtsc
+	ret
+1:	xor	%eax, %eax
+	xor	%edx, %edx
+	ret
+END GetCycleCounter
+
+/*
+ * SetAlarm: EAX = flags, EDX:ECX = absolute expiry (cycles), [esp+4] /
+ * [esp+8] = period low/high. CancelAlarm: EAX = flags. Out: EAX = 1 if
+ * the alarm was armed. GetWallclockTime: out EDX:EAX = ns since the epoch.
+ */
+ENTRY SetAlarm
+	jmp	vmi_c_set_alarm
+END SetAlarm
+
+ENTRY CancelAlarm
+	jmp	vmi_c_cancel_alarm
+END CancelAlarm
+
+ENTRY GetWallclockTime
+	jmp	vmi_c_get_wallclock
+END GetWallclockTime
+
+/* WallclockUpdated: the RTC is never stepped behind the guest's back. */
+ENTRY WallclockUpdated
+	xor	%eax, %eax
+	ret
+END WallclockUpdated
+
 /**** Lazy mode ****/
 
-/* SetLazyMode: EAX = mode (0 off, 1 MMU, 2 CPU). */
+/*
+ * SetLazyMode: EAX = mode (0 off, 1 MMU, 2 CPU). vmi_enter already set
+ * this CPU's mode (and flushed its queue when leaving MMU mode); here the
+ * global copy records the last mode set on any CPU.
+ */
 ENTRY SetLazyMode, %eax
 	LOAD_STATE %ecx, %edx
 	mov	%eax, %ss:VMI_ROM_STATE_LAZY_MODE(%ecx)

@@ -124,16 +124,16 @@
 	X(59, OUTSB,		io,	NONE, TRAP)		\
 	X(60, OUTSW,		io,	NONE, TRAP)		\
 	X(61, SetIOPLMask,	io,	IMPL, NONE)		\
-	X(62, SetInitialAPState, smp,	NONE, TRAP)		\
-	X(63, APICWrite,	apic,	NONE, TRAP)		\
-	X(64, APICRead,		apic,	NONE, TRAP)		\
+	X(62, SetInitialAPState, smp,	IMPL, TRAP)		\
+	X(63, APICWrite,	apic,	IMPL, TRAP)		\
+	X(64, APICRead,		apic,	IMPL, TRAP)		\
 	X(65, IODelay,		io,	IMPL, NONE)		\
-	X(66, GetCycleFrequency, timer,	NONE, NONE)		\
-	X(67, GetCycleCounter,	timer,	NONE, NONE)		\
-	X(68, SetAlarm,		timer,	NONE, TRAP)		\
-	X(69, CancelAlarm,	timer,	NONE, TRAP)		\
-	X(70, GetWallclockTime,	timer,	NONE, NONE)		\
-	X(71, WallclockUpdated,	timer,	NONE, NONE)		\
+	X(66, GetCycleFrequency, timer,	IMPL, NONE)		\
+	X(67, GetCycleCounter,	timer,	IMPL, NONE)		\
+	X(68, SetAlarm,		timer,	IMPL, TRAP)		\
+	X(69, CancelAlarm,	timer,	IMPL, TRAP)		\
+	X(70, GetWallclockTime,	timer,	IMPL, NONE)		\
+	X(71, WallclockUpdated,	timer,	IMPL, NONE)		\
 	X(72, SetCallbacks,	misc,	NONE, TRAP)		\
 	X(73, SetLazyMode,	lazy,	IMPL, LAZY)
 
@@ -161,8 +161,34 @@ struct vmi_rom_reloc {
 
 /*
  * ROM-private state, after struct vmi_rom_state in the stolen block.
- * Offsets are checked against the struct in reloc.c.
+ * Offsets are checked against the structs in reloc.c. The first five
+ * fields keep their offsets from the first version of the ROM; everything
+ * after VMI_ROM_PRIV_TSC_HZ was appended later.
+ *
+ *  pending     total deferred MMU updates queued on all CPUs (the sum of
+ *              the per-CPU queues; the transition model uses those)
+ *  ss0, esp0   last UpdateKernelStack (any CPU)
+ *  iopl_mask   last SetIOPLMask (any CPU)
+ *  linear[]    last SetLinearMapping per slot on any CPU (also recorded
+ *              per CPU); slot VMI_LINEAR_MAP_SLOT_APIC locates the APIC
+ *  tsc_hz      GetCycleFrequency, calibrated at POST against PIT ch. 2
+ *  tsc_khz     tsc_hz / 1000 (the conversions work in kHz)
+ *  apic_khz    local APIC timer rate at divide 1, calibrated against the
+ *              TSC on the first LVTT alarm (0: not yet)
+ *  apic_errors APIC calls (and LVTT alarms) made before any CPU
+ *              registered the APIC page in slot 3
+ *  cpu_overflow per-CPU accesses from an APIC ID >= VMI_ROM_MAX_CPUS (they
+ *              share the last entry)
+ *  ap_tramp    physical address of the AP trampoline page (0: STATE_KIB
+ *              too small for it); the temporary page directory follows
+ *  state_phys  this block's physical address (for the trampoline)
+ *  pcpu[]      per-CPU state, indexed by initial APIC ID (CPUID.1 EBX[31:24])
+ *  ap[]        SetInitialAPState copies, indexed by target APIC ID
  */
+#define VMI_ROM_MAX_CPUS		8
+#define VMI_LINEAR_MAP_SLOT_APIC	3
+#define VMI_ROM_APIC_PFN		0xfee00
+
 #define VMI_ROM_STATE_LAZY_MODE		8
 #define VMI_ROM_STATE_COUNTERS		16
 #define VMI_ROM_PRIV			(16 + 8 * (74 + 3))
@@ -171,20 +197,80 @@ struct vmi_rom_reloc {
 #define VMI_ROM_PRIV_ESP0		(VMI_ROM_PRIV + 8)
 #define VMI_ROM_PRIV_IOPL		(VMI_ROM_PRIV + 12)
 #define VMI_ROM_PRIV_LINEAR		(VMI_ROM_PRIV + 16)	/* 4 x {va, pages, pfn} */
-#define VMI_ROM_PRIV_SIZE		(16 + 4 * 12)
+#define VMI_ROM_PRIV_TSC_HZ		(VMI_ROM_PRIV + 64)	/* u64 */
+#define VMI_ROM_PRIV_TSC_KHZ		(VMI_ROM_PRIV + 72)
+#define VMI_ROM_PRIV_APIC_KHZ		(VMI_ROM_PRIV + 76)
+#define VMI_ROM_PRIV_APIC_ERRORS	(VMI_ROM_PRIV + 80)
+#define VMI_ROM_PRIV_CPU_OVERFLOW	(VMI_ROM_PRIV + 84)
+#define VMI_ROM_PRIV_AP_TRAMP		(VMI_ROM_PRIV + 88)
+#define VMI_ROM_PRIV_STATE_PHYS		(VMI_ROM_PRIV + 92)
+#define VMI_ROM_PRIV_PCPU		(VMI_ROM_PRIV + 96)	/* MAX_CPUS entries */
+#define VMI_ROM_PCPU_SHIFT		7			/* 128 bytes each */
+#define VMI_ROM_PCPU_SIZE		(1 << VMI_ROM_PCPU_SHIFT)
+#define VMI_ROM_PCPU_LAZY_MODE		0
+#define VMI_ROM_PCPU_PENDING		4
+#define VMI_ROM_PCPU_LINEAR		8
+#define VMI_ROM_PCPU_ALARM		56	/* 2 x {flags, armed, expiry, period} */
+#define VMI_ROM_PRIV_AP			(VMI_ROM_PRIV_PCPU + VMI_ROM_MAX_CPUS * VMI_ROM_PCPU_SIZE)
+#define VMI_ROM_AP_SHIFT		7			/* 128 bytes each */
+#define VMI_ROM_AP_VALID		0	/* 1: state waiting, 2: taken */
+#define VMI_ROM_AP_PAGE_OFFSET		4
+#define VMI_ROM_AP_IDT			10	/* 6-byte pseudo-descriptor */
+#define VMI_ROM_AP_STATE		16	/* struct vmi_ap_state */
+#define VMI_ROM_PRIV_SIZE		(96 + VMI_ROM_MAX_CPUS * (VMI_ROM_PCPU_SIZE + 128))
+/* The AP trampoline page and the temporary page directory after it. */
+#define VMI_ROM_AP_TRAMP_MIN		(VMI_ROM_PRIV + VMI_ROM_PRIV_SIZE)
+#define VMI_ROM_AP_STATE_KIB		16	/* STATE_KIB that always fits them */
 
 #ifndef __ASSEMBLER__
+struct vmi_rom_linear {
+	u32 va;
+	u32 pages;			// 0: slot not registered
+	u32 pfn;
+} __packed;
+
+struct vmi_rom_alarm {
+	u32 flags;			// SetAlarm flags of the last arming
+	u32 armed;			// 1 between SetAlarm and CancelAlarm
+	u64 expiry;			// absolute, in cycles
+	u64 period;			// 0: one-shot
+} __packed;
+
+struct vmi_rom_pcpu {
+	u32 lazy_mode;			// this CPU's SetLazyMode
+	u32 pending;			// this CPU's queued deferred updates
+	struct vmi_rom_linear linear[VMI_LINEAR_MAP_SLOTS];
+	struct vmi_rom_alarm alarm[VMI_ALARM_COUNTERS];	// REAL, AVAILABLE
+	u8  reserved[VMI_ROM_PCPU_SIZE - 104];
+} __packed;
+
+/* SetInitialAPState's copy of the AP state, one per APIC ID. */
+struct vmi_rom_ap {
+	u32 valid;			// 1: waiting for the AP, 2: AP took it
+	u32 page_offset;		// linear - physical of the ROM at the call
+	u16 pad;
+	u16 idt_limit;			// IDTR pseudo-descriptor for lidt
+	u32 idt_base;
+	struct vmi_ap_state st;		// copied during the call
+	u8  reserved[128 - 16 - sizeof(struct vmi_ap_state)];
+};					/* naturally aligned, no padding */
+
 struct vmi_rom_private {
-	u32 pending;			// deferred MMU updates not yet flushed
+	u32 pending;			// sum of the per-CPU queues
 	u32 ss0;			// last UpdateKernelStack
 	u32 esp0;
 	u32 iopl_mask;			// last SetIOPLMask
-	struct {
-		u32 va;
-		u32 pages;
-		u32 pfn;
-	} linear[VMI_LINEAR_MAP_SLOTS];	// last SetLinearMapping per slot
-} __packed;
+	struct vmi_rom_linear linear[VMI_LINEAR_MAP_SLOTS]; // any CPU
+	u64 tsc_hz;			// GetCycleFrequency (POST calibration)
+	u32 tsc_khz;
+	u32 apic_khz;			// APIC timer at divide 1 (0: not calibrated)
+	u32 apic_errors;		// APIC use before slot 3 was registered
+	u32 cpu_overflow;		// APIC IDs >= VMI_ROM_MAX_CPUS
+	u32 ap_tramp;			// AP trampoline page (phys), 0: none
+	u32 state_phys;			// this block's physical address
+	struct vmi_rom_pcpu pcpu[VMI_ROM_MAX_CPUS];
+	struct vmi_rom_ap ap[VMI_ROM_MAX_CPUS];	// by APIC ID
+};					/* naturally aligned (reloc.c checks) */
 #endif
 
 #endif /* VMI_ROM_CALLTAB_H */

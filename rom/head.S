@@ -27,7 +27,7 @@
 #define VMI_ROM_VIRTUAL_TOP	0
 #endif
 #ifndef VMI_ROM_STATE_KIB
-#define VMI_ROM_STATE_KIB	4
+#define VMI_ROM_STATE_KIB	16
 #endif
 #if VMI_ROM_STATE_KIB < 1 || VMI_ROM_STATE_KIB > 32
 #error "STATE_KIB must be 1..32"
@@ -42,6 +42,8 @@
 #define BDA_SEG		0x40
 #define BDA_MEM_KIB	0x13
 #define DEBUGCON	0xe9
+#define PIT_HZ		1193182
+#define PIT_GATE	(PIT_HZ / 20)		/* 50 ms */
 
 	.section .header, "ax"
 	.code16
@@ -122,6 +124,167 @@ init16:
 	rep stosw
 	movl	$VMI_STATE_MAGIC, %es:0
 	movl	$VMI_STATE_VERSION, %es:4
+
+	/*
+	 * GetCycleFrequency: time a 50 ms PIT channel 2 one-shot (mode 0,
+	 * OUT2 read back in port 0x61 bit 5) with the TSC, as Linux's
+	 * pit_calibrate_tsc does. Both ends are bracketed by TSC reads: the
+	 * start between the reads around the count's second byte, the end
+	 * between the last poll that saw OUT2 low and the one that saw it
+	 * high. Under TCG on a busy host the vCPU thread can be descheduled
+	 * for milliseconds inside a bracket, so up to 8 tries; a try whose
+	 * bracket widths add up to less than 1/1024 of the delta is taken at
+	 * once, otherwise the try with the narrowest brackets. The estimate is
+	 * the bracket midpoints' distance. tsc_hz = delta * PIT_HZ / PIT_GATE;
+	 * the 64/32 divisions are done in two steps. No PIT: tsc_hz = 0.
+	 *
+	 * One good try is not enough: under TCG the TSC and QEMU's virtual
+	 * clock (which drives the PIT) were seen to disagree by 5-8 % over a
+	 * whole 50 ms window at POST in about one boot out of three, with
+	 * narrow brackets. So the result is the median of three accepted
+	 * tries (up to 12 tries; with fewer accepted, the first accepted one;
+	 * with none, the narrowest).
+	 *
+	 * Frame (SS:BP): -4 best delta, -8 best width, -10 tries left,
+	 * -11 port 0x61 as found, -12 accepted tries, -16/-20/-24 their deltas.
+	 */
+	pushl	%ebx
+	pushl	%edx
+	push	%bp
+	mov	%sp, %bp
+	sub	$24, %sp
+	movl	$0, -4(%bp)
+	movl	$0xffffffff, -8(%bp)
+	movw	$12, -10(%bp)
+	movb	$0, -12(%bp)
+	inb	$0x61, %al
+	mov	%al, -11(%bp)
+7:	mov	-11(%bp), %al
+	and	$0xfc, %al
+	or	$0x01, %al			/* gate 2 on, speaker off */
+	outb	%al, $0x61
+	mov	$0xb0, %al			/* ch2, lo/hi, mode 0, binary */
+	outb	%al, $0x43
+	mov	$(PIT_GATE & 0xff), %al
+	outb	%al, $0x42
+	rdtsc
+	mov	%eax, %esi			/* ESI = before the start */
+	mov	$(PIT_GATE >> 8), %al
+	outb	%al, $0x42			/* counting starts */
+	rdtsc
+	mov	%eax, %edi			/* EDI = after the start */
+	mov	%eax, %ebx			/* EBX = after the last low poll */
+	mov	$0x10000000, %ecx		/* poll bound */
+4:	inb	$0x61, %al
+	test	$0x20, %al
+	rdtsc					/* (keeps ZF) */
+	jnz	5f
+	mov	%eax, %ebx
+	dec	%ecx
+	jnz	4b
+	jmp	8f				/* no PIT: next try */
+5:	mov	%eax, %edx			/* EDX = after the high poll */
+	sub	%ebx, %eax			/* end bracket */
+	mov	%edi, %ecx
+	sub	%esi, %ecx			/* start bracket */
+	add	%ecx, %eax			/* EAX = total width */
+	sub	%esi, %edx			/* outer distance */
+	mov	%eax, %ecx
+	shr	$1, %ecx
+	sub	%ecx, %edx			/* EDX = midpoint distance */
+	cmp	-8(%bp), %eax
+	jae	6f
+	mov	%eax, -8(%bp)
+	mov	%edx, -4(%bp)
+6:	mov	%edx, %ecx
+	shr	$10, %ecx
+	cmp	%ecx, %eax
+	jae	8f				/* too wide: next try */
+	movzbw	-12(%bp), %di
+	shl	$2, %di
+	neg	%di
+	mov	%edx, -16(%bp, %di)		/* slot -16, -20, -24 */
+	incb	-12(%bp)
+	cmpb	$3, -12(%bp)
+	je	9f
+8:	decw	-10(%bp)
+	jnz	7b
+9:	mov	-11(%bp), %al
+	outb	%al, $0x61			/* restore port 0x61 */
+	mov	-4(%bp), %eax			/* none accepted: narrowest */
+	cmpb	$0, -12(%bp)
+	je	3f
+	mov	-16(%bp), %eax			/* first accepted */
+	cmpb	$3, -12(%bp)
+	jne	3f
+	mov	-20(%bp), %ebx			/* median of three */
+	mov	-24(%bp), %ecx
+	cmp	%eax, %ebx
+	jbe	1f
+	xchg	%eax, %ebx			/* EAX >= EBX */
+1:	cmp	%ebx, %ecx
+	jbe	2f
+	xchg	%ebx, %ecx			/* EBX >= ECX */
+2:	cmp	%eax, %ebx
+	jbe	1f
+	xchg	%eax, %ebx			/* EAX >= EBX */
+1:	mov	%ebx, %eax			/* the median */
+3:	mov	%bp, %sp
+	pop	%bp
+	mov	$PIT_HZ, %ecx
+	mul	%ecx				/* EDX:EAX = delta * PIT_HZ */
+	mov	$PIT_GATE, %ecx
+	mov	%eax, %esi
+	mov	%edx, %eax
+	xor	%edx, %edx
+	div	%ecx
+	mov	%eax, %edi			/* quotient high */
+	mov	%esi, %eax
+	div	%ecx				/* quotient low */
+	mov	%eax, %es:VMI_ROM_PRIV_TSC_HZ
+	mov	%edi, %es:VMI_ROM_PRIV_TSC_HZ+4
+	mov	$1000, %ecx
+	mov	%eax, %esi
+	mov	%edi, %eax
+	xor	%edx, %edx
+	div	%ecx
+	mov	%esi, %eax
+	div	%ecx
+	mov	%eax, %es:VMI_ROM_PRIV_TSC_KHZ
+	popl	%edx
+	popl	%ebx
+
+	/*
+	 * AP trampoline (SetInitialAPState): the first 4 KiB boundary past
+	 * the state structures, then one more page for the temporary page
+	 * directory, both inside the stolen block; else ap_tramp stays 0.
+	 * The code is copied there and patched with its own address.
+	 */
+	mov	%edx, %es:VMI_ROM_PRIV_STATE_PHYS
+	lea	(VMI_ROM_AP_TRAMP_MIN + 4095)(%edx), %edi
+	and	$~4095, %edi			/* EDI = trampoline page */
+	lea	8192(%edi), %eax
+	lea	(VMI_ROM_STATE_KIB * 1024)(%edx), %ecx
+	cmp	%ecx, %eax
+	ja	1f
+	mov	%edi, %es:VMI_ROM_PRIV_AP_TRAMP
+	push	%es
+	mov	%edi, %eax
+	shr	$4, %eax
+	mov	%ax, %es
+	push	%edi
+	mov	$(ap_tramp_start - rom_start), %si
+	xor	%di, %di
+	mov	$(ap_tramp_end - ap_tramp_start), %cx
+	rep movsb
+	pop	%edi
+	lea	(tr_pm - ap_tramp_start)(%edi), %eax
+	mov	%eax, %es:(tr_jump - ap_tramp_start)
+	lea	(tr_gdt - ap_tramp_start)(%edi), %eax
+	mov	%eax, %es:(tr_gdtr + 2 - ap_tramp_start)
+	mov	%edx, %es:(tr_state - ap_tramp_start)
+	pop	%es
+1:
 
 	/* Publish it in the extension block. */
 	movl	$VMI_EXT_MAGIC, EXT_MAGIC
@@ -211,5 +374,153 @@ puthex16:
 	pop	%di
 	pop	%ebp
 	ret
+
+
+/*
+ * AP trampoline, copied at POST to priv.ap_tramp (a 4 KiB-aligned page in
+ * the stolen block) and entered by the STARTUP IPI that SetInitialAPState
+ * sends (vector = that page). Real mode -> flat protected mode -> a
+ * temporary page directory in the next page that maps the first 4 MiB
+ * (2 MiB with PAE) both at 0 and at PAGE_OFFSET (the ROM's linear minus
+ * physical address at the call) -> jump to the PAGE_OFFSET alias -> the
+ * guest's EFER, CR3, CR4, CR0, CR2, GDTR, IDTR, LDTR, SS:ESP, segments,
+ * general registers, then iret to CS:EIP with EFLAGS. The temporary
+ * tables use 4 MiB pages (CR4.PSE) or, when the AP state has CR4.PAE, a
+ * PDPT at page + 0xF00 with 2 MiB pages, so the final CR4/CR3 switch never
+ * changes the paging mode under the running code. No stack is used before
+ * the guest's. Offsets are relative to ap_tramp_start; three fields are
+ * patched at POST (tr_jump, the GDT base, tr_state).
+ */
+	.balign	16
+ap_tramp_start:
+	.code16
+	cli
+	cld
+	mov	%cs, %ax
+	mov	%ax, %ds
+	movzwl	%ax, %esi
+	shl	$4, %esi			/* ESI = trampoline page */
+	lgdtl	(tr_gdtr - ap_tramp_start)
+	mov	%cr0, %eax
+	or	$1, %eax
+	mov	%eax, %cr0
+	ljmpl	*(tr_jump - ap_tramp_start)
+	.code32
+tr_pm:
+	mov	$0x10, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%eax, %ss
+	mov	(tr_state - ap_tramp_start)(%esi), %ebp	/* state block */
+	mov	$1, %eax
+	cpuid
+	shr	$24, %ebx
+	cmp	$VMI_ROM_MAX_CPUS, %ebx
+	jae	tr_dead
+	shl	$VMI_ROM_AP_SHIFT, %ebx
+	lea	VMI_ROM_PRIV_AP(%ebp, %ebx), %ebp	/* EBP = my slot */
+	cmpl	$1, VMI_ROM_AP_VALID(%ebp)
+	jne	tr_dead
+	/* Temporary page tables. */
+	lea	4096(%esi), %edi
+	xor	%eax, %eax
+	mov	$1024, %ecx
+	rep stosl
+	lea	4096(%esi), %edx		/* EDX = page directory */
+	mov	VMI_ROM_AP_PAGE_OFFSET(%ebp), %ecx
+	testl	$0x20, (VMI_ROM_AP_STATE + 0x0c)(%ebp)	/* state CR4.PAE */
+	jnz	1f
+	movl	$0x83, (%edx)			/* 4 MiB at 0 */
+	mov	%ecx, %eax
+	shr	$22, %eax
+	movl	$0x83, (%edx, %eax, 4)		/* and at PAGE_OFFSET */
+	mov	$0x10, %eax			/* CR4.PSE */
+	jmp	2f
+1:	lea	0xf00(%esi), %edi		/* PDPT */
+	xor	%eax, %eax
+	mov	$8, %ecx
+	rep stosl
+	mov	VMI_ROM_AP_PAGE_OFFSET(%ebp), %ecx
+	lea	0x1(%edx), %eax
+	mov	%eax, 0xf00(%esi)		/* PDPT[0] */
+	mov	%ecx, %edi
+	shr	$30, %edi
+	mov	%eax, 0xf00(%esi, %edi, 8)	/* PDPT[PAGE_OFFSET >> 30] */
+	movl	$0x83, (%edx)			/* 2 MiB at 0 */
+	mov	%ecx, %edi
+	shr	$21, %edi
+	and	$511, %edi
+	movl	$0x83, (%edx, %edi, 8)
+	lea	0xf00(%esi), %edx		/* CR3 = PDPT */
+	mov	$0x20, %eax			/* CR4.PAE */
+2:	mov	%eax, %cr4
+	mov	%edx, %cr3
+	mov	%cr0, %eax
+	or	$0x80000000, %eax
+	mov	%eax, %cr0
+	lea	(tr_high - ap_tramp_start)(%esi, %ecx), %eax
+	add	%ecx, %ebp			/* slot, through the alias */
+	jmp	*%eax
+tr_high:
+	lea	VMI_ROM_AP_STATE(%ebp), %edi	/* EDI = struct vmi_ap_state */
+	mov	0x10(%edi), %eax		/* EFER */
+	mov	0x14(%edi), %edx
+	mov	%eax, %ecx
+	or	%edx, %ecx
+	jz	3f
+	mov	$0xc0000080, %ecx
+	wrmsr
+3:	mov	0x08(%edi), %eax
+	mov	%eax, %cr3
+	mov	0x0c(%edi), %eax
+	mov	%eax, %cr4
+	mov	0x00(%edi), %eax
+	mov	%eax, %cr0
+	mov	0x04(%edi), %eax
+	mov	%eax, %cr2
+	lgdt	0x4e(%edi)			/* gdtr_limit, gdtr_base */
+	lidt	VMI_ROM_AP_IDT(%ebp)
+	lldt	0x4c(%edi)
+	movl	$2, VMI_ROM_AP_VALID(%ebp)	/* taken */
+	mov	0x42(%edi), %ss
+	mov	0x30(%edi), %esp
+	pushl	0x1c(%edi)			/* EFLAGS */
+	movzwl	0x40(%edi), %eax
+	push	%eax				/* CS */
+	pushl	0x18(%edi)			/* EIP */
+	pushl	0x38(%edi)			/* ESI */
+	pushl	0x3c(%edi)			/* EDI */
+	mov	0x46(%edi), %es
+	mov	0x48(%edi), %fs
+	mov	0x4a(%edi), %gs
+	mov	0x20(%edi), %eax
+	mov	0x24(%edi), %ebx
+	mov	0x28(%edi), %ecx
+	mov	0x2c(%edi), %edx
+	mov	0x34(%edi), %ebp
+	mov	0x44(%edi), %ds
+	pop	%edi
+	pop	%esi
+	iret
+tr_dead:
+	cli
+	hlt
+	jmp	tr_dead
+	.balign	4
+tr_state:
+	.long	0				/* state_phys (patched) */
+tr_jump:
+	.long	0				/* tr_pm, linear (patched) */
+	.word	0x08
+	.balign	8
+tr_gdt:
+	.quad	0
+	.quad	0x00cf9a000000ffff		/* 0x08: flat 32-bit code */
+	.quad	0x00cf92000000ffff		/* 0x10: flat data */
+tr_gdtr:
+	.word	3 * 8 - 1
+	.long	0				/* tr_gdt, linear (patched) */
+ap_tramp_end:
+	.code16
 
 	.section .note.GNU-stack, "", @progbits

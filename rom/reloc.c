@@ -74,3 +74,40 @@ _Static_assert(offsetof(struct vmi_rom_ext, state_phys) == 8, "ext state");
 _Static_assert(offsetof(struct vmi_rom_ext, test_flags) == 16, "ext flags");
 _Static_assert(VMI_ROM_PRIV + VMI_ROM_PRIV_SIZE <= VMI_ROM_STATE_KIB * 1024,
 	       "STATE_KIB too small for the ROM state");
+
+/* ROM-private layout: calltab.h offsets (used by the assembly) vs structs. */
+#define PRIV_AT(field, off)						\
+	_Static_assert(VMI_ROM_PRIV + offsetof(struct vmi_rom_private, field) \
+		       == (off), "private " #field)
+PRIV_AT(pending, VMI_ROM_PRIV_PENDING);
+PRIV_AT(ss0, VMI_ROM_PRIV_SS0);
+PRIV_AT(esp0, VMI_ROM_PRIV_ESP0);
+PRIV_AT(iopl_mask, VMI_ROM_PRIV_IOPL);
+PRIV_AT(linear, VMI_ROM_PRIV_LINEAR);
+PRIV_AT(tsc_hz, VMI_ROM_PRIV_TSC_HZ);
+PRIV_AT(tsc_khz, VMI_ROM_PRIV_TSC_KHZ);
+PRIV_AT(apic_khz, VMI_ROM_PRIV_APIC_KHZ);
+PRIV_AT(apic_errors, VMI_ROM_PRIV_APIC_ERRORS);
+PRIV_AT(cpu_overflow, VMI_ROM_PRIV_CPU_OVERFLOW);
+PRIV_AT(ap_tramp, VMI_ROM_PRIV_AP_TRAMP);
+PRIV_AT(state_phys, VMI_ROM_PRIV_STATE_PHYS);
+PRIV_AT(pcpu, VMI_ROM_PRIV_PCPU);
+PRIV_AT(ap, VMI_ROM_PRIV_AP);
+_Static_assert(sizeof(struct vmi_rom_ap) == 1 << VMI_ROM_AP_SHIFT, "ap size");
+_Static_assert(offsetof(struct vmi_rom_ap, page_offset) == VMI_ROM_AP_PAGE_OFFSET,
+	       "ap page_offset");
+_Static_assert(offsetof(struct vmi_rom_ap, idt_limit) == VMI_ROM_AP_IDT, "ap idt");
+_Static_assert(offsetof(struct vmi_rom_ap, st) == VMI_ROM_AP_STATE, "ap state");
+/* SetInitialAPState needs the trampoline: STATE_KIB >= 16 or smp NONE. */
+_Static_assert(VMI_ROM_STATE_KIB >= VMI_ROM_AP_STATE_KIB || !ON(smp),
+	       "SetInitialAPState needs STATE_KIB >= 16 (or NONE_GROUPS=smp)");
+_Static_assert(sizeof(struct vmi_rom_pcpu) == VMI_ROM_PCPU_SIZE, "pcpu size");
+_Static_assert(offsetof(struct vmi_rom_pcpu, lazy_mode) ==
+	       VMI_ROM_PCPU_LAZY_MODE, "pcpu lazy_mode");
+_Static_assert(offsetof(struct vmi_rom_pcpu, pending) ==
+	       VMI_ROM_PCPU_PENDING, "pcpu pending");
+_Static_assert(offsetof(struct vmi_rom_pcpu, linear) ==
+	       VMI_ROM_PCPU_LINEAR, "pcpu linear");
+_Static_assert(offsetof(struct vmi_rom_pcpu, alarm) ==
+	       VMI_ROM_PCPU_ALARM, "pcpu alarm");
+_Static_assert(VMI_ROM_PRIV_PCPU % 8 == 0, "pcpu alignment");

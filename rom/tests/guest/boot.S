@@ -84,13 +84,36 @@ exc_table:
 	.noaltmacro
 	.text
 
-/* IRQ0 (PIT) on vector 0x20: count and EOI. */
+/* IRQ0 (PIT) on vector 0x20: count, note the TSC, EOI. */
 	.globl	irq0_stub
 irq0_stub:
 	push	%eax
+	push	%edx
 	lock incl %ss:ticks
+	rdtsc
+	mov	%eax, %ss:irq0_tsc
+	mov	%edx, %ss:irq0_tsc+4
 	mov	$0x20, %al
 	outb	%al, $0x20
+	pop	%edx
+	pop	%eax
+	iret
+
+/*
+ * Local APIC timer (LVTT) on vector 0x40: count, note the TSC, EOI
+ * through the APIC page at its non-identity address (apic_eoi).
+ */
+	.globl	lvtt_stub
+lvtt_stub:
+	push	%eax
+	push	%edx
+	lock incl %ss:lvtt_count
+	rdtsc
+	mov	%eax, %ss:lvtt_tsc
+	mov	%edx, %ss:lvtt_tsc+4
+	mov	%ss:apic_eoi, %eax
+	movl	$0, %ss:(%eax)
+	pop	%edx
 	pop	%eax
 	iret
 
@@ -99,6 +122,41 @@ irq0_stub:
 int81_stub:
 	lock incl int81_count
 	iret
+
+/*
+ * AP entry for the SetInitialAPState test: the ROM's trampoline irets
+ * here with the state the BSP gave. Record what the AP runs with, count,
+ * and halt for good.
+ */
+	.globl	ap_entry
+ap_entry:
+	mov	%ebx, ap_ebx
+	mov	%esi, ap_esi
+	mov	%edi, ap_edi
+	mov	%esp, ap_esp
+	mov	%cr3, %eax
+	mov	%eax, ap_cr3
+	sgdt	ap_gdtr
+	sidt	ap_idtr
+	xor	%eax, %eax
+	mov	%cs, %ax
+	mov	%eax, ap_cs
+	mov	%ss, %ax
+	mov	%eax, ap_ss
+	mov	%fs, %ax
+	mov	%eax, ap_fs
+	pushf
+	popl	ap_eflags
+	/* One ROM call from the AP: per-CPU state must land in pcpu[1]. */
+	mov	ap_call_arg, %eax
+	mov	ap_call_fn, %ecx
+	test	%ecx, %ecx
+	jz	2f
+	call	*%ecx
+2:	lock incl ap_count
+1:	cli
+	hlt
+	jmp	1b
 
 /**** Calling the ROM ****/
 
@@ -281,6 +339,23 @@ inv_fn:	.long	0
 inv_io:	.long	0
 inv_esp: .long	0
 inv_tmp: .long	0
+	.globl	ap_ebx, ap_esi, ap_edi, ap_esp, ap_cr3, ap_cs, ap_ss, ap_fs
+	.globl	ap_eflags, ap_count, ap_gdtr, ap_idtr
+ap_ebx:	.long	0
+ap_esi:	.long	0
+ap_edi:	.long	0
+ap_esp:	.long	0
+ap_cr3:	.long	0
+ap_cs:	.long	0
+ap_ss:	.long	0
+ap_fs:	.long	0
+ap_eflags: .long 0
+ap_count: .long	0
+	.globl	ap_call_fn, ap_call_arg
+ap_call_fn: .long 0
+ap_call_arg: .long 0
+ap_gdtr: .space	8
+ap_idtr: .space	8
 	.globl	user_eax, user_cs, user_eflags, user_ss
 user_eax:	.long	0
 user_cs:	.long	0
@@ -293,6 +368,9 @@ stack_top:
 	.space	4096
 	.globl	user_stack_top
 user_stack_top:
+	.space	4096
+	.globl	ap_stack_top
+ap_stack_top:
 	.space	4096
 	.globl	tss_stack_top
 tss_stack_top:

@@ -32,18 +32,34 @@ extern int call_iret(u32 fn, u32 eflags, struct vregs *io);
 extern int call_sysexit(u32 fn);
 extern int call_iret_user(u32 fn);
 extern const u32 exc_table[32];
-extern char irq0_stub[], int81_stub[], int80_stub[];
+extern char irq0_stub[], int81_stub[], int80_stub[], lvtt_stub[];
 extern char tss_stack_top[];
 extern u32 user_eax, user_cs, user_eflags, user_ss;
+extern char ap_entry[], ap_stack_top[];
+extern volatile u32 ap_ebx, ap_esi, ap_edi, ap_esp, ap_cr3, ap_cs, ap_ss, ap_fs;
+extern volatile u32 ap_eflags, ap_count, ap_call_fn, ap_call_arg;
+extern volatile u8 ap_gdtr[8], ap_idtr[8];
 
 volatile u32 ticks;
 volatile u32 int81_count;
+volatile u64 irq0_tsc;
+volatile u32 lvtt_count;
+volatile u64 lvtt_tsc;
+u32 apic_eoi;
 
 /**** Output ****/
 
 static inline void outb(u16 port, u8 v)
 {
 	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline u8 inb_(u16 port)
+{
+	u8 v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
 }
 
 static void putc(char c)
@@ -250,6 +266,11 @@ static u64 make_gate(void *fn, int dpl)
 #define PHYS_B		0x00800000u
 #define PDE_FLAGS	0x87u		/* present, writable, user, 4 MiB */
 #define PDE_GLOBAL	0x100u
+#define APIC_PHYS	0xfee00000u
+#define APIC_4M		0xfec00000u
+#define APIC_VA_4M	0xd0000000u	/* 4 MiB page holding the APIC */
+#define APIC_VA		(APIC_VA_4M + (APIC_PHYS - APIC_4M))
+#define LVTT_VECTOR	0x40
 
 static void setup_cpu(void)
 {
@@ -268,6 +289,7 @@ static void setup_cpu(void)
 		idt[i] = make_gate((void *)exc_table[i], 0);
 	idt[0x20] = make_gate(irq0_stub, 0);
 	idt[0x80] = make_gate(int80_stub, 3);
+	idt[LVTT_VECTOR] = make_gate(lvtt_stub, 0);
 	idtr.limit = sizeof(idt) - 1;
 	idtr.base = (u32)idt;
 	asm volatile("lidt %0" : : "m"(idtr));
@@ -286,6 +308,10 @@ static void setup_cpu(void)
 	for (i = 0; i < 1024; i++)
 		pd[i] = (u32)i << 22 | PDE_FLAGS;
 	pd[TEST_PDE] = PHYS_A | PDE_FLAGS;
+	/* The APIC only at APIC_VA: no identity mapping of 0xFEC00000-. */
+	pd[APIC_4M >> 22] = 0;
+	pd[APIC_VA_4M >> 22] = APIC_4M | PDE_FLAGS | 0x18;	/* PCD, PWT */
+	apic_eoi = APIC_VA + 0xb0;
 	*(volatile u32 *)PHYS_A = 0xaaaa0001;
 	*(volatile u32 *)PHYS_B = 0xbbbb0002;
 	write_cr4(read_cr4() | 0x10);			/* PSE */
@@ -896,15 +922,21 @@ static void test_lazy(void)
 {
 	static volatile u32 pte;
 	u32 defer = VMI_PAGE_PT | VMI_PAGE_DEFER | VMI_PAGE_CURRENT_AS | 0x1000;
+	struct vmi_rom_pcpu *cpu;
+	u32 a, b, c, d;
 	int ok;
+
+	cpuid(1, &a, &b, &c, &d);
+	cpu = &priv->pcpu[(b >> 24) & (VMI_ROM_MAX_CPUS - 1)];
 
 	if (!need(VMI_CALL_SetLazyMode))
 		return;
 	ok = CALL3(SetLazyMode, VMI_LAZY_CPU_STATE, 0, 0);
 	T(state->lazy_mode == VMI_LAZY_CPU_STATE);
+	T(cpu->lazy_mode == VMI_LAZY_CPU_STATE);
 	ok &= vcall(VMI_CALL_SetLazyMode, 0, 0, 0, 0, 0, 0);
-	T(state->lazy_mode == 0);
-	report(ok, "SetLazyMode records the mode");
+	T(state->lazy_mode == 0 && cpu->lazy_mode == 0);
+	report(ok, "SetLazyMode records the mode (global copy and this CPU's entry)");
 
 	if (!offered(VMI_CALL_SetPxE) || !offered(VMI_CALL_UpdatePxELong) ||
 	    !offered(VMI_CALL_InvalPage)) {
@@ -919,9 +951,10 @@ static void test_lazy(void)
 	T(pte == 0x2067);
 	ok &= vcall(VMI_CALL_UpdatePxELong, (u32)&pte, defer, 0, 0, 0, defer);
 	ok &= CALLA(SetPxE, 0x3067, (u32)&pte, VMI_PAGE_PT, 0, VMI_PAGE_PT);
-	T(priv->pending == 2);
+	T(priv->pending == 2 && cpu->pending == 2);
+	T(cpu->lazy_mode == VMI_LAZY_MMU_UPDATES);
 	ok &= vcall(VMI_CALL_SetLazyMode, 0, 0, 0, 0, 0, 0);
-	T(priv->pending == 0);
+	T(priv->pending == 0 && cpu->pending == 0);
 	ok &= vcall(VMI_CALL_SetLazyMode, 0, 0, 0, 0, 0, 0);
 	/* Inside, flushed by InvalPage: the flush rides on its exit. */
 	ok &= vcall(VMI_CALL_SetLazyMode, 1, 0, 0, 0, 0, 1);
@@ -946,6 +979,500 @@ static void test_misc(void)
 		ok = CALL3(IODelay, 0, 0, 0);
 		report(ok, "IODelay returns");
 	}
+}
+
+/**** Local APIC and timer ****/
+
+static u32 epoch;			/* host time from the command line */
+
+/* n / d without libgcc. */
+static u64 div64_32(u64 n, u32 d)
+{
+	u32 hi = n >> 32, lo = (u32)n, qh, ql, rem;
+
+	qh = hi / d;
+	rem = hi % d;
+	asm("divl %4" : "=a"(ql), "=d"(rem) : "a"(lo), "d"(rem), "rm"(d));
+	return (u64)qh << 32 | ql;
+}
+
+static u32 apic_id_cpuid(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(1, &a, &b, &c, &d);
+	return b >> 24;
+}
+
+static volatile u32 *const apic = (volatile u32 *)APIC_VA;
+static u64 tsc_hz;			/* the ROM's GetCycleFrequency */
+static int apic_ready;
+
+/* Spin for c TSC cycles with interrupts enabled. */
+static void wait_cycles(u64 c)
+{
+	u64 t0 = rdtsc();
+
+	asm volatile("sti");
+	while (rdtsc() - t0 < c)
+		asm volatile("pause");
+	asm volatile("cli");
+}
+
+/* Spin (interrupts on) until *cnt != start or c cycles pass. */
+static void wait_change(volatile u32 *cnt, u32 start, u64 c)
+{
+	u64 t0 = rdtsc();
+
+	asm volatile("sti");
+	while (*cnt == start && rdtsc() - t0 < c)
+		asm volatile("pause");
+	asm volatile("cli");
+}
+
+static u64 rom_now(void)
+{
+	vcall(VMI_CALL_GetCycleCounter, VMI_CYCLES_REAL, 0, 0, 0, 0, 0);
+	return (u64)r.edx << 32 | r.eax;
+}
+
+static int set_alarm(u32 flags, u64 expiry, u64 period)
+{
+	return vcall(VMI_CALL_SetAlarm, flags, (u32)expiry, expiry >> 32,
+		     (u32)period, period >> 32, 0);
+}
+
+static int cancel_alarm(u32 flags, u32 expect)
+{
+	int ok = vcall(VMI_CALL_CancelAlarm, flags, 0, 0, 0, 0, 0);
+
+	if (r.eax != expect) {
+		note("CancelAlarm returned ");
+		note_hex(r.eax);
+		note("; ");
+		ok = 0;
+	}
+	return ok;
+}
+
+static void put_us(const char *what, u64 cycles)
+{
+	puts(what);
+	putdec((u32)div64_32(cycles * 1000, (u32)(div64_32(tsc_hz, 1000))));
+	puts(" us");
+}
+
+static void test_apic(void)
+{
+	struct vmi_rom_pcpu *cpu = &priv->pcpu[apic_id_cpuid() & 7];
+	u32 e0 = priv->apic_errors, expect_err = e0, svr;
+	int ok;
+
+	if (!need(VMI_CALL_APICRead) || !need(VMI_CALL_APICWrite))
+		return;
+	if (!priv->linear[VMI_LINEAR_MAP_SLOT_APIC].pages) {
+		ok = CALL3(APICRead, 0x20, 0, 0);
+		T(r.eax == 0);
+		ok &= CALL3(APICWrite, 0x80, 0x10, 0);
+		expect_err += 2;
+		T(priv->apic_errors == expect_err);
+		report(ok, "APIC calls before slot 3 is registered return 0, count an error");
+	}
+	if (!need(VMI_CALL_SetLinearMapping))
+		return;
+	ok = CALLA(SetLinearMapping, VMI_LINEAR_MAP_SLOT_APIC, APIC_VA, 1,
+		   VMI_ROM_APIC_PFN, 0);
+	T(cpu->linear[3].va == APIC_VA && cpu->linear[3].pages == 1 &&
+	  cpu->linear[3].pfn == VMI_ROM_APIC_PFN);
+	T(priv->linear[3].va == APIC_VA && priv->linear[3].pfn == VMI_ROM_APIC_PFN);
+	report(ok, "SetLinearMapping(3) records the APIC page per CPU and globally");
+
+	ok = 1;
+	T(pd[APIC_4M >> 22] == 0);			/* no identity mapping */
+	ok &= CALL3(APICRead, 0x20, 0, 0);
+	T(r.eax == apic[0x20 / 4]);
+	T(r.eax >> 24 == apic_id_cpuid());
+	ok &= CALL3(APICRead, 0xfee00030, 0, 0);	/* low 12 bits only */
+	T(r.eax == apic[0x30 / 4] && (r.eax & 0xff) >= 0x10);
+	svr = apic[0xf0 / 4];
+	ok &= CALL3(APICWrite, 0xf0, 0x1ff, 0);	/* software enable */
+	T((apic[0xf0 / 4] & 0x1ff) == 0x1ff);
+	ok &= CALL3(APICWrite, 0x80, 0x20, 0);	/* TPR */
+	T(apic[0x80 / 4] == 0x20);
+	ok &= CALL3(APICRead, 0x84, 0, 0);
+	T(r.eax == 0x20);
+	ok &= CALL3(APICWrite, 0x80, 0, 0);
+	T(apic[0x80 / 4] == 0);
+	T(priv->apic_errors == expect_err);
+	puts("# apic: id ");
+	puthex(apic[0x20 / 4]);
+	puts(" version ");
+	puthex(apic[0x30 / 4]);
+	puts(" svr ");
+	puthex(svr);
+	puts(" lint0 ");
+	puthex(apic[0x350 / 4]);
+	putc('\n');
+	report(ok, "APICRead/APICWrite reach the APIC at its non-identity linear address");
+	apic_ready = ok;
+}
+
+/*
+ * TSC rate measured by the guest: PIT channel 2, full 16-bit count
+ * (54.9 ms, not the ROM's 50 ms), both ends bracketed by TSC reads; the
+ * try with the narrowest brackets of up to 8 (the host may deschedule
+ * the vCPU inside one).
+ */
+static u64 guest_tsc_hz(void)
+{
+	u8 p61 = inb_(0x61);
+	u64 ta, tb, tl, t, best = 0, best_w = ~0ull, w, est;
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		outb(0x61, (p61 & 0xfc) | 1);
+		outb(0x43, 0xb0);
+		outb(0x42, 0xff);
+		ta = rdtsc();
+		outb(0x42, 0xff);
+		tb = tl = rdtsc();
+		for (;;) {
+			u8 v = inb_(0x61);
+
+			t = rdtsc();
+			if (v & 0x20)
+				break;
+			tl = t;
+		}
+		w = (t - tl) + (tb - ta);
+		est = t - ta - w / 2;
+		if (w < best_w) {
+			best_w = w;
+			best = est;
+		}
+		if (w < est >> 10)
+			break;
+	}
+	outb(0x61, p61);
+	return div64_32(best * 1193182, 65535);
+}
+
+/*
+ * The delay and rate checks depend on the host scheduling QEMU's vCPU
+ * thread in time (TCG on a loaded host): each such block is tried up to
+ * TRIES times and passes if one try passes; the "# ..." lines say how
+ * many tries it took. Counts of interrupts, cancel results and the vector
+ * are checked in every try.
+ */
+#define TRIES	3
+
+static void retry_reset(void)
+{
+	why_len = 0;
+	why[0] = 0;
+}
+
+static void put_try(int try)
+{
+	if (try && try < TRIES) {
+		puts("# (passed on try ");
+		putdec(try + 1);
+		puts(")\n");
+	}
+}
+
+static void test_timer(void)
+{
+	u64 hz, g, v, prev = 0, now, req, d;
+	u32 n, i, t;
+	int ok, try;
+
+	if (!need(VMI_CALL_GetCycleFrequency))
+		return;
+	ok = CALL3(GetCycleFrequency, 0, 0, 0);
+	hz = (u64)r.edx << 32 | r.eax;
+	tsc_hz = hz;
+	g = guest_tsc_hz();
+	T(hz > 10000000);
+	T(hz < g + div64_32(g, 20) && hz > g - div64_32(g, 20));
+	T(priv->tsc_hz == hz && priv->tsc_khz == (u32)div64_32(hz, 1000));
+	puts("# tsc_hz rom=");
+	putdec((u32)hz);
+	puts(" guest=");
+	putdec((u32)g);
+	putc('\n');
+	report(ok, "GetCycleFrequency within 5% of the guest's PIT measurement");
+	if (hz < 10000000)
+		return;
+
+	if (need(VMI_CALL_GetCycleCounter)) {
+		ok = 1;
+		for (i = 0; i < 40; i++) {
+			u64 a = rdtsc();
+
+			ok &= vcall(VMI_CALL_GetCycleCounter, i & 1, 0, 0, 0, 0, 0);
+			v = (u64)r.edx << 32 | r.eax;
+			T(v >= prev && v >= a && v <= rdtsc());
+			prev = v;
+		}
+		ok &= CALL3(GetCycleCounter, VMI_CYCLES_STOLEN, 0, 0);
+		T(r.eax == 0 && r.edx == 0);
+		ok &= CALL3(GetCycleCounter, 7, 0, 0);
+		T(r.eax == 0 && r.edx == 0);
+		report(ok, "GetCycleCounter: REAL/AVAILABLE monotonic TSC, STOLEN and unknown 0");
+	}
+	if (need(VMI_CALL_GetWallclockTime)) {
+		u32 secs;
+
+		ok = CALL3(GetWallclockTime, 0, 0, 0);
+		v = (u64)r.edx << 32 | r.eax;
+		secs = (u32)div64_32(v, 1000000000);
+		T(secs > 1577836800);			/* after 2020 */
+		if (epoch)
+			T(secs + 5 >= epoch && secs <= epoch + 5);
+		puts("# wallclock ");
+		putdec(secs);
+		puts(" host ");
+		putdec(epoch);
+		putc('\n');
+		report(ok, epoch ? "GetWallclockTime within 5 s of the host's clock"
+			   : "GetWallclockTime is after 2020 (no epoch= given)");
+	}
+	if (need(VMI_CALL_WallclockUpdated)) {
+		ok = CALL3(WallclockUpdated, 0, 0, 0);
+		T(r.eax == 0);
+		report(ok, "WallclockUpdated returns 0");
+	}
+	if (!need(VMI_CALL_SetAlarm) || !need(VMI_CALL_CancelAlarm) ||
+	    !offered(VMI_CALL_GetCycleCounter))
+		return;
+
+	/* LVTT alarms: the guest programs the vector, the ROM the rest. */
+	if (!apic_ready) {
+		skip("LVTT alarms", "needs the APIC in slot 3");
+	} else {
+		int ok0 = CALL3(APICWrite, 0x320, LVTT_VECTOR, 0);
+
+		for (try = 0; try < TRIES; try++) {
+			retry_reset();
+			ok = ok0;
+			lvtt_count = 0;
+			req = div64_32(hz, 100);			/* 10 ms */
+			now = rom_now();
+			ok &= set_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_REAL,
+					now + req, 0);
+			wait_change(&lvtt_count, 0, div64_32(hz, 2));
+			wait_cycles(div64_32(hz, 20));
+			d = lvtt_tsc - now;
+			T(lvtt_count == 1);
+			T(d >= req - div64_32(req, 20) && d <= req + div64_32(hz, 20));
+			T(priv->apic_khz > 0);
+			ok &= cancel_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_REAL, 0);
+			if (ok)
+				break;
+		}
+		put_try(try);
+		put_us("# lvtt one-shot: requested ", req);
+		put_us(", delivered after ", d);
+		puts(", apic timer ");
+		putdec(priv->apic_khz);
+		puts(" kHz\n");
+		report(ok, "LVTT one-shot alarm: one interrupt after about the requested delay");
+
+		lvtt_count = 0;
+		now = rom_now();
+		ok = set_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_REAL, now + div64_32(hz, 20), 0);
+		ok &= cancel_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_REAL, 1);
+		wait_cycles(div64_32(hz, 10));
+		T(lvtt_count == 0);
+		ok &= cancel_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_REAL, 0);
+		report(ok, "CancelAlarm stops a pending one-shot: returns 1, then 0");
+
+		for (try = 0; try < TRIES; try++) {
+			retry_reset();
+			lvtt_count = 0;
+			now = rom_now();
+			ok = set_alarm(VMI_ALARM_WIRED_LVTT | VMI_ALARM_IS_PERIODIC |
+				       VMI_CYCLES_AVAILABLE, now,
+				       div64_32(hz, 200));		/* 5 ms */
+			wait_cycles(div64_32(hz, 16));			/* 62.5 ms */
+			ok &= cancel_alarm(VMI_ALARM_WIRED_LVTT |
+					   VMI_CYCLES_AVAILABLE, 1);
+			n = lvtt_count;
+			T(n >= 4 && n <= 14);
+			wait_cycles(div64_32(hz, 20));
+			T(lvtt_count == n);
+			ok &= cancel_alarm(VMI_ALARM_WIRED_LVTT |
+					   VMI_CYCLES_AVAILABLE, 0);
+			ok &= CALL3(APICRead, 0x320, 0, 0);
+			T((r.eax & 0xff) == LVTT_VECTOR);
+			if (ok)
+				break;
+		}
+		put_try(try);
+		puts("# lvtt periodic 5 ms for 62.5 ms: ");
+		putdec(n);
+		puts(" interrupts\n");
+		report(ok, "LVTT periodic alarm delivers several; cancel stops it (1, then 0)");
+
+		lvtt_count = 0;
+		now = rom_now();
+		ok = set_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_REAL, now - 1000, 0);
+		wait_change(&lvtt_count, 0, div64_32(hz, 10));
+		wait_cycles(div64_32(hz, 50));
+		T(lvtt_count == 1);
+		ok &= set_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_STOLEN, now, 0);
+		ok &= set_alarm(VMI_ALARM_WIRED_LVTT | 0x7f, now, 0);
+		wait_cycles(div64_32(hz, 50));
+		T(lvtt_count == 1);
+		ok &= cancel_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_STOLEN, 0);
+		report(ok, "past expiry fires once at once; STOLEN/unknown alarms are no-ops");
+	}
+
+	/* IRQ0 alarms: the PIT (restored to 1 kHz afterwards). */
+	for (try = 0; try < TRIES; try++) {
+		retry_reset();
+		now = rom_now();
+		ok = set_alarm(VMI_ALARM_WIRED_IRQ0 | VMI_ALARM_IS_PERIODIC |
+			       VMI_CYCLES_REAL, now, div64_32(hz, 100));	/* 10 ms */
+		t = ticks;
+		wait_cycles(div64_32(hz, 10));
+		n = ticks - t;
+		ok &= cancel_alarm(VMI_ALARM_WIRED_IRQ0 | VMI_CYCLES_REAL, 1);
+		t = ticks;
+		wait_cycles(div64_32(hz, 20));
+		T(n >= 6 && n <= 14);
+		T(ticks - t <= 1);		/* at most the cancel's own edge */
+		ok &= cancel_alarm(VMI_ALARM_WIRED_IRQ0 | VMI_CYCLES_REAL, 0);
+		if (ok)
+			break;
+	}
+	put_try(try);
+	puts("# irq0 periodic 10 ms for 100 ms: ");
+	putdec(n);
+	puts(" interrupts\n");
+	report(ok, "IRQ0 periodic alarm (PIT) delivers several; cancel stops it");
+
+	for (try = 0; try < TRIES; try++) {
+		retry_reset();
+		t = ticks;
+		req = div64_32(hz, 50);				/* 20 ms */
+		now = rom_now();
+		ok = set_alarm(VMI_ALARM_WIRED_IRQ0 | VMI_CYCLES_REAL, now + req, 0);
+		wait_change(&ticks, t, div64_32(hz, 2));
+		wait_cycles(div64_32(hz, 20));
+		d = irq0_tsc - now;
+		T(ticks == t + 1);
+		T(d >= req - div64_32(req, 20) && d <= req + div64_32(hz, 20));
+		ok &= cancel_alarm(VMI_ALARM_WIRED_IRQ0 | VMI_CYCLES_REAL, 0);
+		t = ticks;
+		now = rom_now();
+		ok &= set_alarm(VMI_ALARM_WIRED_IRQ0 | VMI_CYCLES_REAL,
+				now + div64_32(hz, 20), 0);
+		ok &= cancel_alarm(VMI_ALARM_WIRED_IRQ0 | VMI_CYCLES_REAL, 1);
+		wait_cycles(div64_32(hz, 10));
+		T(ticks - t <= 1);		/* at most the cancel's own edge */
+		n = ticks - t;
+		if (ok)
+			break;
+	}
+	put_try(try);
+	put_us("# irq0 one-shot: requested ", req);
+	put_us(", delivered after ", d);
+	puts("; cancel of a pending one left ");
+	putdec(n);
+	puts(" spurious\n");
+	report(ok, "IRQ0 one-shot: one interrupt after about the delay; cancel pending = 1");
+
+	outb(0x43, 0x34);				/* back to 1 kHz */
+	outb(0x40, 1193 & 0xff);
+	outb(0x40, 1193 >> 8);
+}
+
+/*
+ * SetInitialAPState (run with -smp 2, smp=2): the BSP hands APIC ID 1 a
+ * state that enters ap_entry with the guest's CR3, GDT, IDT, a stack of
+ * its own and marker registers; the ROM sends INIT/STARTUP itself. The
+ * call goes through a second mapping of low memory at 0xC0000000 (like a
+ * kernel's direct map), so the trampoline's jump to the PAGE_OFFSET alias
+ * is exercised with PAGE_OFFSET = 0xC0000000.
+ */
+#define ALIAS	0xc0000000u
+
+static void test_smp(void)
+{
+	static struct vmi_ap_state st;
+	u64 t0;
+	u32 eip;
+	int ok;
+
+	if (!need(VMI_CALL_SetInitialAPState))
+		return;
+	if (!apic_ready || !tsc_hz) {
+		skip("SetInitialAPState", "needs the APIC in slot 3 and the timer");
+		return;
+	}
+	st.cr0 = read_cr0();
+	st.cr2 = 0;
+	st.cr3 = (u32)pd;
+	st.cr4 = read_cr4();
+	st.efer = 0;
+	st.eip = (u32)ap_entry;
+	st.eflags = 0x2;
+	st.eax = 0; st.ebx = 0x600dcafe; st.ecx = 0; st.edx = 0;
+	st.esp = (u32)ap_stack_top;
+	st.ebp = 0; st.esi = 0x51515151; st.edi = 0xd1d1d1d1;
+	st.cs = 0x08; st.ss = 0x10; st.ds = 0x10; st.es = 0x10;
+	st.fs = 0x23; st.gs = 0x10; st.ldtr = 0;
+	st.gdtr_limit = gdtr.limit; st.gdtr_base = gdtr.base;
+	st.idtr_base = idtr.base; st.idtr_limit = idtr.limit;
+
+	/* The AP calls SetLazyMode(MMU) once it runs. */
+	if (offered(VMI_CALL_SetLazyMode)) {
+		ap_call_fn = reloc[VMI_CALL_SetLazyMode].eip;
+		ap_call_arg = VMI_LAZY_MMU_UPDATES;
+	}
+	pd[ALIAS >> 22] = 0 | PDE_FLAGS;		/* low 4 MiB at ALIAS */
+	write_cr3((u32)pd);
+	eip = reloc[VMI_CALL_SetInitialAPState].eip;
+	reloc[VMI_CALL_SetInitialAPState].eip = eip + ALIAS;
+	ok = vcall(VMI_CALL_SetInitialAPState, (u32)&st, 1, 0, 0, 0, 0);
+	reloc[VMI_CALL_SetInitialAPState].eip = eip;
+	t0 = rdtsc();
+	while (!ap_count && rdtsc() - t0 < tsc_hz)
+		asm volatile("pause");
+	T(ap_count == 1);
+	T(ap_cr3 == (u32)pd);
+	T(*(volatile u16 *)ap_gdtr == gdtr.limit &&
+	  *(volatile u32 *)(ap_gdtr + 2) == gdtr.base);
+	T(*(volatile u16 *)ap_idtr == idtr.limit &&
+	  *(volatile u32 *)(ap_idtr + 2) == idtr.base);
+	T(ap_esp == (u32)ap_stack_top);
+	T(ap_ebx == 0x600dcafe && ap_esi == 0x51515151 && ap_edi == 0xd1d1d1d1);
+	T(ap_cs == 0x08 && ap_ss == 0x10 && ap_fs == 0x23);
+	T(!(ap_eflags & 0x200));
+	T(priv->ap[1].valid == 2 && priv->ap[1].page_offset == ALIAS);
+	if (ap_call_fn) {
+		calls_made[VMI_CALL_SetLazyMode]++;	/* entering MMU: free */
+		T(priv->pcpu[1].lazy_mode == VMI_LAZY_MMU_UPDATES);
+		T(priv->pcpu[0].lazy_mode == VMI_LAZY_MODE_OFF);
+		T(state->lazy_mode == VMI_LAZY_MMU_UPDATES);
+		ok &= vcall(VMI_CALL_SetLazyMode, 0, 0, 0, 0, 0, 0);
+		T(priv->pcpu[1].lazy_mode == VMI_LAZY_MMU_UPDATES);
+		T(state->lazy_mode == 0);
+	}
+	puts("# ap: count ");
+	putdec(ap_count);
+	puts(" cr3 ");
+	puthex(ap_cr3);
+	puts(" esp ");
+	puthex(ap_esp);
+	puts(" trampoline ");
+	puthex(priv->ap_tramp);
+	putc('\n');
+	pd[ALIAS >> 22] = ALIAS | PDE_FLAGS;
+	write_cr3((u32)pd);
+	report(ok, "SetInitialAPState starts APIC ID 1 at EIP with the given CR3/GDT/IDT/ESP/registers; its SetLazyMode lands in pcpu[1]");
 }
 
 /**** Boot-time checks ****/
@@ -1186,6 +1713,7 @@ u32 guest_main(u32 magic, const struct mb_info *mbi)
 	const char *cmd = (magic == 0x2badb002 && (mbi->flags & 4)) ?
 			  (const char *)mbi->cmdline : NULL;
 	const char *mode = cmd_value(cmd, "mode");
+	const char *ep = cmd_value(cmd, "epoch");
 
 	puts("TAP version 13\n");
 	report(magic == 0x2badb002, "booted by a multiboot loader");
@@ -1197,6 +1725,8 @@ u32 guest_main(u32 magic, const struct mb_info *mbi)
 		probe();
 		finish();
 	}
+	while (ep && *ep >= '0' && *ep <= '9')
+		epoch = epoch * 10 + (*ep++ - '0');
 	setup_cpu();
 	rom = scan_rom();
 	report(rom != NULL, "VMI ROM found in 0xC0000-0xE0000");
@@ -1229,6 +1759,10 @@ u32 guest_main(u32 magic, const struct mb_info *mbi)
 	test_mmu();
 	test_lazy();
 	test_misc();
+	test_apic();
+	test_timer();
+	if (cmd_value(cmd, "smp"))
+		test_smp();
 	check_totals();
 	finish();
 	return 0;
