@@ -60,18 +60,7 @@ static inline void irq_restore(u32 f)
 	asm volatile("push %0; popf" : : "r"(f) : "memory", "cc");
 }
 
-static inline void outb(u16 port, u8 v)
-{
-	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline u8 inb(u16 port)
-{
-	u8 v;
-
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
+#include "portio.h"
 
 static inline u64 rdtsc(void)
 {

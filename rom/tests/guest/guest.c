@@ -49,18 +49,7 @@ u32 apic_eoi;
 
 /**** Output ****/
 
-static inline void outb(u16 port, u8 v)
-{
-	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
-}
-
-static inline u8 inb_(u16 port)
-{
-	u8 v;
-
-	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
+#include "portio.h"
 
 static void putc(char c)
 {
@@ -1125,7 +1114,7 @@ static void test_apic(void)
  */
 static u64 guest_tsc_hz(void)
 {
-	u8 p61 = inb_(0x61);
+	u8 p61 = inb(0x61);
 	u64 ta, tb, tl, t, best = 0, best_w = ~0ull, w, est;
 	int i;
 
@@ -1137,7 +1126,7 @@ static u64 guest_tsc_hz(void)
 		outb(0x42, 0xff);
 		tb = tl = rdtsc();
 		for (;;) {
-			u8 v = inb_(0x61);
+			u8 v = inb(0x61);
 
 			t = rdtsc();
 			if (v & 0x20)

@@ -237,8 +237,3 @@ void __init vmi_init(void)
 	vmi_bind();
 	vmi_print_identity();
 }
-
-bool vmi_is_active(void)
-{
-	return vmi_active;
-}

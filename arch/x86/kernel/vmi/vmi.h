@@ -37,14 +37,4 @@ extern char vmi_native_reason[96];
 int __init vmi_query_relocations(void);
 void __init vmi_bind(void);
 
-/* Address of a call the ROM implements with CALL_REL, or NULL. */
-static inline void *vmi_call_target(unsigned int call)
-{
-	const struct vmi_relocation_info *rel = &vmi_rom.reloc[call];
-
-	if (!vmi_active || rel->type != VMI_RELOCATION_CALL_REL)
-		return NULL;
-	return (void *)(unsigned long)rel->eip;
-}
-
 #endif /* _VMI_PRIVATE_H */
