@@ -51,6 +51,11 @@ struct vmi_option {
 static const struct vmi_option vmi_option_names[] __initconst = {
 	{ "off",	VMI_OPT_OFF },
 	{ "nomm",	VMI_OPT_NOMM },
+	{ "notimer",	VMI_OPT_NOTIMER },
+	{ "noirq",	VMI_OPT_NOIRQ },
+	{ "noapic",	VMI_OPT_NOAPIC },
+	{ "nosmp",	VMI_OPT_NOSMP },
+	{ "nolazy",	VMI_OPT_NOLAZY },
 };
 
 /*

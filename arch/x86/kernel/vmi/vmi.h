@@ -16,8 +16,13 @@
 #include "rom_check.h"
 
 /* vmi= options, one bit each. */
-#define VMI_OPT_OFF	BIT(0)
-#define VMI_OPT_NOMM	BIT(1)
+#define VMI_OPT_OFF	BIT(0)	/* stay native */
+#define VMI_OPT_NOMM	BIT(1)	/* page tables and TLB stay native */
+#define VMI_OPT_NOTIMER	BIT(2)	/* no ROM clocksource/clockevents */
+#define VMI_OPT_NOIRQ	BIT(3)	/* interrupt flag and IRET/SYSEXIT native */
+#define VMI_OPT_NOAPIC	BIT(4)	/* local APIC accessed natively */
+#define VMI_OPT_NOSMP	BIT(5)	/* APs started with INIT/SIPI natively */
+#define VMI_OPT_NOLAZY	BIT(6)	/* no lazy-mode batching: eager updates */
 
 struct vmi_rom {
 	const u8 *image;		/* direct-map address of the image */
