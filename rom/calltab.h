@@ -186,7 +186,6 @@ struct vmi_rom_reloc {
  *  ap[]        SetInitialAPState copies, indexed by target APIC ID
  */
 #define VMI_ROM_MAX_CPUS		8
-#define VMI_LINEAR_MAP_SLOT_APIC	3
 #define VMI_ROM_APIC_PFN		0xfee00
 
 #define VMI_ROM_STATE_LAZY_MODE		8

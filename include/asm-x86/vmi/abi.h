@@ -183,6 +183,11 @@ enum vmi_call {
 #define VMI_WALLCLOCK_HZ		1000000000
 
 #define VMI_LINEAR_MAP_SLOTS		4
+/*
+ * Project extension: the project ROM reaches the local APIC through the
+ * guest's own mapping of it, which the guest registers in this slot.
+ */
+#define VMI_LINEAR_MAP_SLOT_APIC	3
 
 /*
  * Project extension, not part of VMware's ABI: the reserved header bytes
