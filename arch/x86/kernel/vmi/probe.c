@@ -240,5 +240,6 @@ void __init vmi_init(void)
 	vmi_active = true;
 	snprintf(vmi_native_reason, sizeof(vmi_native_reason), "active");
 	vmi_bind();
+	vmi_time_init();
 	vmi_print_identity();
 }

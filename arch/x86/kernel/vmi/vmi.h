@@ -41,5 +41,6 @@ extern char vmi_native_reason[96];
 
 int __init vmi_query_relocations(void);
 void __init vmi_bind(void);
+void __init vmi_time_init(void);
 
 #endif /* _VMI_PRIVATE_H */
