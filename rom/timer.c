@@ -71,6 +71,7 @@ static inline u64 rdtsc(void)
 }
 
 #define atomic_inc(x)	asm volatile("lock incl %0" : "+m"(x))
+#define barrier()	asm volatile("" : : : "memory")
 
 /* n / d for a 32-bit d, without libgcc. */
 static u64 div64_32(u64 n, u32 d)
@@ -172,19 +173,41 @@ RP void vmi_c_apic_write(u32 reg, u32 val)
 /**** Alarms ****/
 
 /*
- * APIC timer rate at divide 1, measured once against the TSC over 100 ms
- * (the LVTT is masked meanwhile and then restored): two reads of the
- * current count, each bracketed by TSC reads and timed at the midpoint.
- * Under TCG a calibration sees about 50 us more APIC time than TSC time
- * whatever the window (the two-read difference does not remove it; the
- * cause is not known). Over the 10 ms this used to take, that made the
- * rate 0.2-0.5 % high and every LVTT alarm that much late; over 100 ms
- * (what Linux spends on its own local APIC calibration) it is 0.03-0.05 %.
+ * One reading of the APIC timer rate at divide 1 (kHz): two reads of the
+ * current count a window of TSC apart, each timed by the TSC read right
+ * after it. QEMU samples the count at the end of the access, and an access
+ * takes tens of microseconds under TCG (more after a long busy loop than
+ * right after another access), so timing the reads at the midpoint of
+ * TSC brackets made the rate 0.2-0.5 % high over 10 ms; timed after the
+ * read it is within 10 ppm of QEMU's 1 GHz.
+ */
+static u32 apic_rate(struct vmi_rom_private *p, volatile u32 *a, u64 window)
+{
+	u32 c1, c2;
+	u64 t1, t2;
+
+	c1 = APIC(a, APIC_TMCCT);
+	barrier();
+	t1 = rdtsc();
+	do {
+		t2 = rdtsc();
+	} while (t2 - t1 < window);
+	c2 = APIC(a, APIC_TMCCT);
+	barrier();
+	t2 = rdtsc();
+	return scale(c1 - c2, p->tsc_khz, (u32)(t2 - t1));
+}
+
+/*
+ * APIC timer rate, measured once: the median of five 10 ms readings (the
+ * LVTT is masked meanwhile and then restored). A vCPU descheduled between
+ * a count read and its TSC read spoils that reading only.
  */
 static void apic_calibrate(struct vmi_rom_private *p, volatile u32 *a)
 {
-	u32 lvtt = APIC(a, APIC_LVTT), c1, c2;
-	u64 ta, tb, m1, m2, window = (u64)p->tsc_khz * 100;
+	u32 lvtt = APIC(a, APIC_LVTT), r[5], v;
+	u64 window = (u64)p->tsc_khz * 10;
+	int i, j;
 
 	if (!p->tsc_khz) {
 		p->apic_khz = 1000000;		/* QEMU: 1 GHz bus clock */
@@ -193,21 +216,15 @@ static void apic_calibrate(struct vmi_rom_private *p, volatile u32 *a)
 	APIC(a, APIC_LVTT) = (lvtt & ~LVTT_MODE_MASK) | LVT_MASKED;
 	APIC(a, APIC_TDCR) = TDCR_DIV_1;
 	APIC(a, APIC_TMICT) = 0xffffffff;
-	ta = rdtsc();
-	c1 = APIC(a, APIC_TMCCT);
-	tb = rdtsc();
-	m1 = (ta + tb) / 2;
-	do {
-		ta = rdtsc();
-	} while (ta - m1 < window);
-	c2 = APIC(a, APIC_TMCCT);
-	tb = rdtsc();
-	m2 = (ta + tb) / 2;
+	for (i = 0; i < 5; i++) {
+		v = apic_rate(p, a, window);
+		for (j = i; j > 0 && r[j - 1] > v; j--)
+			r[j] = r[j - 1];
+		r[j] = v;
+	}
 	APIC(a, APIC_TMICT) = 0;
 	APIC(a, APIC_LVTT) = lvtt;
-	p->apic_khz = scale(c1 - c2, p->tsc_khz, (u32)(m2 - m1));
-	if (!p->apic_khz)
-		p->apic_khz = 1;
+	p->apic_khz = r[2] ? r[2] : 1;
 }
 
 static void lvtt_stop(volatile u32 *a)
