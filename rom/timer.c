@@ -179,7 +179,7 @@ RP void vmi_c_apic_write(u32 reg, u32 val)
  * takes tens of microseconds under TCG (more after a long busy loop than
  * right after another access), so timing the reads at the midpoint of
  * TSC brackets made the rate 0.2-0.5 % high over 10 ms; timed after the
- * read it is within 10 ppm of QEMU's 1 GHz.
+ * read it is within 50 ppm of QEMU's 1 GHz.
  */
 static u32 apic_rate(struct vmi_rom_private *p, volatile u32 *a, u64 window)
 {
@@ -199,14 +199,14 @@ static u32 apic_rate(struct vmi_rom_private *p, volatile u32 *a, u64 window)
 }
 
 /*
- * APIC timer rate, measured once: the median of five 10 ms readings (the
+ * APIC timer rate, measured once: the median of five 5 ms readings (the
  * LVTT is masked meanwhile and then restored). A vCPU descheduled between
  * a count read and its TSC read spoils that reading only.
  */
 static void apic_calibrate(struct vmi_rom_private *p, volatile u32 *a)
 {
 	u32 lvtt = APIC(a, APIC_LVTT), r[5], v;
-	u64 window = (u64)p->tsc_khz * 10;
+	u64 window = (u64)p->tsc_khz * 5;
 	int i, j;
 
 	if (!p->tsc_khz) {
