@@ -465,15 +465,15 @@ END SetInterruptMask
 /**** Privilege transitions: do not return ****/
 
 /*
- * IRET (CALL_REL): [esp] = our return address, above it the native iret
- * frame (EIP, CS, EFLAGS[, ESP, SS]). Drop the return address and iret.
+ * IRET (JUMP_REL): jumped to with the native iret frame at [esp] (EIP, CS,
+ * EFLAGS[, ESP, SS]). The ROM runs on the guest's own GDT, so a return to
+ * a 16-bit stack needs the guest's ESPFIX sequence as on hardware.
  */
 ENTRY IRET
-	add	$4, %esp
 	iret
 END IRET
 
-/* SYSEXIT: EDX = user EIP, ECX = user ESP; interrupts are enabled. */
+/* SYSEXIT (JUMP_REL): EDX = user EIP, ECX = user ESP; enables interrupts. */
 ENTRY SYSEXIT
 	sti
 	sysexit
@@ -510,11 +510,10 @@ ENTRY Reboot
 	jmp	1b
 END Reboot
 
-/* Shutdown: this CPU stops for good. */
+/* Shutdown: the virtual machine powers off (power.c); never returns. */
 ENTRY Shutdown
 	cli
-1:	hlt
-	jmp	1b
+	jmp	vmi_c_shutdown
 END Shutdown
 
 /**** MMU ****/

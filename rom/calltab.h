@@ -14,6 +14,8 @@
  * Columns of VMI_ROM_CALLS(X):
  *   X(nr, name, group, impl, transition)
  *   impl:       IMPL  - calls.S has vmi_call_<name>; answered CALL_REL
+ *               JUMP  - the same, answered JUMP_REL: the guest jumps to
+ *                       it and it never returns (IRET, SYSEXIT only)
  *               NONE  - answered VMI_RELOCATION_NONE
  *   transition: the transition model (VMI_TR_*), see below.
  *
@@ -95,8 +97,8 @@
 	X(30, DisableInterrupts, irq,	IMPL, NONE)		\
 	X(31, GetInterruptMask,	irq,	IMPL, NONE)		\
 	X(32, SetInterruptMask,	irq,	IMPL, NONE)		\
-	X(33, IRET,		xfer,	IMPL, NONE)		\
-	X(34, SYSEXIT,		xfer,	IMPL, NONE)		\
+	X(33, IRET,		xfer,	JUMP, NONE)		\
+	X(34, SYSEXIT,		xfer,	JUMP, NONE)		\
 	X(35, Halt,		power,	IMPL, TRAP)		\
 	X(36, Reboot,		power,	IMPL, TRAP)		\
 	X(37, Shutdown,		power,	IMPL, TRAP)		\

@@ -337,8 +337,9 @@ static const char *const group_names[VMI_ROM_GROUP_COUNT] = {
 static const char *const call_names[VMI_CALL_COUNT] = { VMI_ROM_CALLS(NAME) };
 #define GROUP(nr, name, group, impl, tr) [nr] = GROUP_##group,
 static const u32 call_group[VMI_CALL_COUNT] = { VMI_ROM_CALLS(GROUP) };
-#define IMPL_IMPL 1
-#define IMPL_NONE 0
+#define IMPL_IMPL VMI_RELOCATION_CALL_REL
+#define IMPL_JUMP VMI_RELOCATION_JUMP_REL
+#define IMPL_NONE VMI_RELOCATION_NONE
 #define IMPL(nr, name, group, impl, tr) [nr] = IMPL_##impl,
 static const u8 call_impl[VMI_CALL_COUNT] = { VMI_ROM_CALLS(IMPL) };
 #define KIND(nr, name, group, impl, tr) [nr] = VMI_TR_##tr,
@@ -374,7 +375,8 @@ static const struct vmi_rom_header *scan_rom(void)
 
 static int offered(int nr)
 {
-	return reloc[nr].type == VMI_RELOCATION_CALL_REL;
+	return reloc[nr].type == VMI_RELOCATION_CALL_REL ||
+	       reloc[nr].type == VMI_RELOCATION_JUMP_REL;
 }
 
 /* Expected transitions for one call, advancing the guest's own model. */
@@ -777,7 +779,7 @@ static void test_xfer(void)
 		T(r.esp == r.esp_expected);
 		T(state->counters[VMI_CALL_IRET] == c0 + 1);
 		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0 + expect_t);
-		report(ok, "IRET (CALL_REL) returns through the iret frame");
+		report(ok, "IRET (JUMP_REL) returns through the iret frame");
 
 		ok = 1;
 		user_cs = user_ss = user_eax = user_eflags = 0;
@@ -793,7 +795,7 @@ static void test_xfer(void)
 		T(user_eflags & 0x200);
 		T(state->counters[VMI_CALL_IRET] == c0 + 1);
 		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0 + expect_t);
-		report(ok, "IRET (CALL_REL) returns to ring 3 through a full frame");
+		report(ok, "IRET (JUMP_REL) returns to ring 3 through a full frame");
 	}
 	if (need(VMI_CALL_SYSEXIT)) {
 		ok = 1;
@@ -1614,8 +1616,8 @@ static void check_init_and_relocs(void)
 	g0 = state->counters[VMI_COUNTER_GET_RELOC];
 	for (nr = 0; nr < VMI_CALL_COUNT; nr++) {
 		u64 v = getreloc(nr);
-		u32 expect = call_impl[nr] && !(none_mask & call_group[nr]) ?
-			     VMI_RELOCATION_CALL_REL : VMI_RELOCATION_NONE;
+		u32 expect = !(none_mask & call_group[nr]) ?
+			     call_impl[nr] : VMI_RELOCATION_NONE;
 
 		reloc[nr].eip = (u32)v;
 		reloc[nr].type = (u32)(v >> 32);
