@@ -39,7 +39,54 @@ extern bool vmi_active;
 extern unsigned long vmi_options;
 extern char vmi_native_reason[96];
 
+/*
+ * The CALL_REL target of every call (0 for any other type): what wrappers
+ * call. vmi_call(name, type) is that address as a function of @type.
+ */
+extern unsigned long vmi_call_target[VMI_CALL_COUNT];
+#define vmi_call(name, type)	((type)vmi_call_target[VMI_CALL_##name])
+
+/* How one pv_ops slot is fed by one VMI call. */
+enum vmi_bind_kind {
+	VMI_BIND_DIRECT,	/* the slot holds the ROM address */
+	VMI_BIND_WRAPPER,	/* the slot holds a wrapper that calls it */
+	VMI_BIND_JUMP,		/* a jump target: JUMP_REL only */
+};
+
+/* What became of a slot; kept for debugfs. */
+enum vmi_bind_outcome {
+	VMI_BOUND_NATIVE,	/* the ROM answered NONE (or NOP for a wrapper) */
+	VMI_BOUND_ROM,		/* the slot reaches the ROM */
+	VMI_BOUND_NOP,		/* NOP: paravirt_nop, sites patched out */
+	VMI_BOUND_OPTION,	/* kept native by a vmi= option */
+	VMI_BOUND_REFUSED,	/* unusable relocation type for this slot */
+};
+
+struct vmi_binding {
+	const char *slot_name;
+	void **slot;
+	void *wrapper;
+	unsigned long skip_opts;	/* VMI_OPT_* bits that keep it native */
+	u8 call;
+	u8 kind;
+	bool nop_ok;		/* NOP may become paravirt_nop (void slots) */
+	bool not_xxl;		/* the slot exists without PARAVIRT_XXL */
+};
+
+struct vmi_binding_table {
+	const char *name;
+	const struct vmi_binding *bindings;
+	unsigned int count;
+};
+
+extern const struct vmi_binding_table vmi_cpu_table;
+extern const struct vmi_binding_table vmi_mmu_table;
+
 int __init vmi_query_relocations(void);
 void __init vmi_bind(void);
+void __init vmi_power_init(void);
+void vmi_register_direct_map(void);
+const struct vmi_binding_table *vmi_binding_table(unsigned int i);
+enum vmi_bind_outcome vmi_binding_outcome(unsigned int table, unsigned int i);
 
 #endif /* _VMI_PRIVATE_H */
