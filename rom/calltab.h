@@ -33,8 +33,11 @@
  *          queued (a pending count) and costs nothing now.
  *   FLUSH  a trap that also applies every queued update in the same exit
  *          (InvalPage, FlushTLB, SetCR3): one transition, pending cleared.
- *   LAZY   SetLazyMode: free, unless leaving MMU mode with updates
- *          queued; then the flush costs one transition.
+ *   CPU    CPU-state update a context switch makes (descriptor and LDT
+ *          loads, debug registers): a transition, unless this CPU is in
+ *          lazy CPU mode; then it is queued and costs nothing now.
+ *   LAZY   SetLazyMode: free, unless it leaves a mode with updates
+ *          queued (MMU or CPU); then the flush costs one transition.
  * This header is freestanding and usable from C and assembly.
  */
 #ifndef VMI_ROM_CALLTAB_H
@@ -45,6 +48,7 @@
 #define VMI_TR_DEFER	2
 #define VMI_TR_FLUSH	3
 #define VMI_TR_LAZY	4
+#define VMI_TR_CPU	5
 
 /* Build-time groups, G(name, bit). */
 #define VMI_ROM_GROUPS(G)	\
@@ -68,15 +72,15 @@
 	X(1, WRMSR,		cpu,	NONE, TRAP)		\
 	X(2, RDMSR,		cpu,	NONE, TRAP)		\
 	X(3, SetGDT,		desc,	IMPL, TRAP)		\
-	X(4, SetLDT,		desc,	IMPL, TRAP)		\
+	X(4, SetLDT,		desc,	IMPL, CPU)		\
 	X(5, SetIDT,		desc,	IMPL, TRAP)		\
 	X(6, SetTR,		desc,	IMPL, TRAP)		\
 	X(7, GetGDT,		desc,	IMPL, NONE)		\
 	X(8, GetLDT,		desc,	IMPL, NONE)		\
 	X(9, GetIDT,		desc,	IMPL, NONE)		\
 	X(10, GetTR,		desc,	IMPL, NONE)		\
-	X(11, WriteGDTEntry,	desc,	IMPL, TRAP)		\
-	X(12, WriteLDTEntry,	desc,	IMPL, TRAP)		\
+	X(11, WriteGDTEntry,	desc,	IMPL, CPU)		\
+	X(12, WriteLDTEntry,	desc,	IMPL, CPU)		\
 	X(13, WriteIDTEntry,	desc,	IMPL, TRAP)		\
 	X(14, UpdateKernelStack, desc,	IMPL, NONE)		\
 	X(15, SetCR0,		cpu,	IMPL, TRAP)		\
@@ -88,7 +92,7 @@
 	X(21, GetCR3,		cpu,	IMPL, NONE)		\
 	X(22, GetCR4,		cpu,	IMPL, NONE)		\
 	X(23, WBINVD,		cpu,	IMPL, TRAP)		\
-	X(24, SetDR,		cpu,	IMPL, TRAP)		\
+	X(24, SetDR,		cpu,	IMPL, CPU)		\
 	X(25, GetDR,		cpu,	IMPL, NONE)		\
 	X(26, RDPMC,		cpu,	NONE, TRAP)		\
 	X(27, RDTSC,		cpu,	IMPL, NONE)		\
@@ -192,6 +196,7 @@ struct vmi_rom_reloc {
 #define VMI_ROM_APIC_PFN		0xfee00
 
 #define VMI_ROM_STATE_LAZY_MODE		8
+#define VMI_ROM_STATE_KERNEL_SS		12
 #define VMI_ROM_STATE_COUNTERS		16
 #define VMI_ROM_PRIV			(16 + 8 * (74 + 3))
 #define VMI_ROM_PRIV_PENDING		(VMI_ROM_PRIV + 0)

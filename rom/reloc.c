@@ -68,6 +68,8 @@ VMI_ROM_CALLS(CHECK)
 _Static_assert(sizeof(struct vmi_rom_reloc) == 8, "reloc entry");
 _Static_assert(offsetof(struct vmi_rom_state, lazy_mode) ==
 	       VMI_ROM_STATE_LAZY_MODE, "state lazy_mode");
+_Static_assert(offsetof(struct vmi_rom_state, kernel_ss) ==
+	       VMI_ROM_STATE_KERNEL_SS, "state kernel_ss");
 _Static_assert(offsetof(struct vmi_rom_state, counters) ==
 	       VMI_ROM_STATE_COUNTERS, "state counters");
 _Static_assert(sizeof(struct vmi_rom_state) == VMI_ROM_PRIV, "state size");

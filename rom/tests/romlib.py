@@ -12,7 +12,7 @@ ROM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ABI_H = os.path.join(ROM_DIR, '..', 'include', 'asm-x86', 'vmi', 'abi.h')
 CALLTAB_H = os.path.join(ROM_DIR, 'calltab.h')
 
-KINDS = {'NONE': 0, 'TRAP': 1, 'DEFER': 2, 'FLUSH': 3, 'LAZY': 4}
+KINDS = {'NONE': 0, 'TRAP': 1, 'DEFER': 2, 'FLUSH': 3, 'LAZY': 4, 'CPU': 5}
 
 
 def _defines(path):

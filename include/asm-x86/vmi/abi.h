@@ -316,7 +316,7 @@ struct vmi_rom_state {
 	u32 magic;			// VMI_STATE_MAGIC
 	u32 version;			// VMI_STATE_VERSION
 	u32 lazy_mode;			// last SetLazyMode value
-	u32 reserved;
+	u32 kernel_ss;			// SS at VMI_Init (a flat segment)
 	u64 counters[VMI_COUNTER_SLOTS];
 } __packed;
 

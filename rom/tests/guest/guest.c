@@ -398,6 +398,12 @@ static u32 model(int slot, u32 arg)
 		model_pending = 0;
 		t = 1;
 		break;
+	case VMI_TR_CPU:
+		if (model_lazy == VMI_LAZY_CPU_STATE)
+			model_pending++;
+		else
+			t = 1;
+		break;
 	case VMI_TR_LAZY:
 		if (arg != VMI_LAZY_MMU_UPDATES && model_pending) {
 			model_pending = 0;
@@ -928,6 +934,24 @@ static void test_lazy(void)
 	ok &= vcall(VMI_CALL_SetLazyMode, 0, 0, 0, 0, 0, 0);
 	T(state->lazy_mode == 0 && cpu->lazy_mode == 0);
 	report(ok, "SetLazyMode records the mode (global copy and this CPU's entry)");
+
+	if (offered(VMI_CALL_SetDR)) {
+		u64 t0;
+
+		ok = vcall(VMI_CALL_SetLazyMode, VMI_LAZY_CPU_STATE, 0, 0, 0, 0,
+			   VMI_LAZY_CPU_STATE);
+		t0 = state->counters[VMI_COUNTER_TRANSITIONS];
+		ok &= CALL3(SetDR, 7, 0, 0);
+		ok &= CALL3(SetDR, 7, 0, 0);
+		T(cpu->pending == 2);
+		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0);
+		ok &= vcall(VMI_CALL_SetLazyMode, 0, 0, 0, 0, 0, 0);
+		T(cpu->pending == 0);
+		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0 + 1);
+		ok &= CALL3(SetDR, 7, 0, 0);
+		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0 + 2);
+		report(ok, "CPU-state calls in lazy CPU mode cost one transition at the flush");
+	}
 
 	if (!offered(VMI_CALL_SetPxE) || !offered(VMI_CALL_UpdatePxELong) ||
 	    !offered(VMI_CALL_InvalPage)) {

@@ -14,7 +14,9 @@
  * IRET and SYSEXIT are jump targets: the ROM must offer them as JUMP_REL.
  * The entry code's alternatives then turn the exit sites into direct jumps
  * to the ROM. The ROM's IRET is a real iret on the guest's own GDT, so
- * returns to 16-bit stacks keep the kernel's ESPFIX sequence.
+ * returns to 16-bit stacks keep the kernel's ESPFIX sequence, and a bad
+ * user frame makes it fault inside the ROM, where a die notifier sends
+ * the fault where the native iret's exception-table entry would.
  *
  * Rules: wrappers only call the ROM through vmi_call_target[], which holds
  * CALL_REL targets only; a wrapper is installed only when its call is
@@ -22,14 +24,19 @@
  */
 #define pr_fmt(fmt) "vmi: " fmt
 
+#include <linux/extable.h>
 #include <linux/init.h>
+#include <linux/kdebug.h>
 #include <linux/kernel.h>
+#include <linux/notifier.h>
 #include <linux/reboot.h>
 #include <linux/smp.h>
 #include <asm/desc.h>
+#include <asm/extable.h>
 #include <asm/paravirt.h>
 #include <asm/processor.h>
 #include <asm/reboot.h>
+#include <asm/trapnr.h>
 
 #include "vmi.h"
 
@@ -50,10 +57,11 @@ static void vmi_cpuid(unsigned int *ax, unsigned int *bx, unsigned int *cx,
 }
 
 /* GetCR2 may clobber ECX and EDX; read_cr2 is a callee-save slot. */
-static unsigned long vmi_read_cr2(void)
+static __used unsigned long vmi_read_cr2(void)
 {
 	return vmi_call(GetCR2, vmi_get_fn)();
 }
+
 PV_CALLEE_SAVE_REGS_THUNK(vmi_read_cr2);
 
 static void vmi_load_tr_desc(void)
@@ -100,17 +108,20 @@ static void vmi_set_ldt(const void *addr, unsigned int entries)
 
 		set_tssldt_descriptor(&ldt, (unsigned long)addr, DESC_LDT,
 				      entries * LDT_ENTRY_SIZE - 1);
-		write_gdt_entry(get_cpu_gdt_rw(smp_processor_id()),
-				GDT_ENTRY_LDT, &ldt, DESC_LDT);
+		write_gdt_entry(get_current_gdt_rw(), GDT_ENTRY_LDT, &ldt,
+				DESC_LDT);
 		selector = GDT_ENTRY_LDT * 8;
 	}
 	vmi_call(SetLDT, vmi_u32_fn)(selector);
 }
 
-/* Only the TLS descriptors that changed cost a call. */
+/*
+ * Only the TLS descriptors that changed cost a call. @cpu is always the
+ * running CPU (the context switch and set_thread_area load their own).
+ */
 static void vmi_load_tls(struct thread_struct *t, unsigned int cpu)
 {
-	struct desc_struct *gdt = get_cpu_gdt_rw(cpu);
+	struct desc_struct *gdt = get_current_gdt_rw();
 	unsigned int i;
 
 	for (i = 0; i < GDT_ENTRY_TLS_ENTRIES; i++) {
@@ -184,6 +195,62 @@ const struct vmi_binding_table vmi_cpu_table = {
 	.count = ARRAY_SIZE(vmi_cpu_bindings),
 };
 
+/*
+ * A #GP, #NP or #SS in kernel mode inside the ROM's IRET routine (from its
+ * target to the next call's target) is the exit path's iret refusing a
+ * user frame: continue at the fixup of native_iret's exception-table
+ * entry, which reports it to the task as the native instruction would.
+ */
+static unsigned long vmi_iret_start, vmi_iret_end, vmi_iret_fixup;
+
+static int vmi_iret_fault_notify(struct notifier_block *nb,
+				 unsigned long val, void *data)
+{
+	struct die_args *args = data;
+	struct pt_regs *regs = args->regs;
+
+	if (val != DIE_GPF && val != DIE_TRAP)
+		return NOTIFY_DONE;
+	if (args->trapnr != X86_TRAP_GP && args->trapnr != X86_TRAP_NP &&
+	    args->trapnr != X86_TRAP_SS)
+		return NOTIFY_DONE;
+	if (user_mode(regs) || regs->ip < vmi_iret_start ||
+	    regs->ip >= vmi_iret_end)
+		return NOTIFY_DONE;
+	regs->ip = vmi_iret_fixup;
+	return NOTIFY_STOP;
+}
+
+static struct notifier_block vmi_iret_fault_nb = {
+	.notifier_call = vmi_iret_fault_notify,
+};
+
+static int __init vmi_iret_fault_init(void)
+{
+	const struct exception_table_entry *e;
+	unsigned int call;
+
+	if (!vmi_active || pv_ops.cpu.iret == native_iret)
+		return 0;
+	e = search_exception_tables((unsigned long)native_iret);
+	if (WARN_ON(!e))
+		return 0;
+	vmi_iret_fixup = (unsigned long)&e->fixup + e->fixup;
+	vmi_iret_start = vmi_rom.reloc[VMI_CALL_IRET].eip;
+	vmi_iret_end = vmi_iret_start + 64;
+	for (call = 0; call < VMI_CALL_COUNT; call++) {
+		unsigned long eip = vmi_rom.reloc[call].eip;
+
+		if ((vmi_rom.reloc[call].type == VMI_RELOCATION_CALL_REL ||
+		     vmi_rom.reloc[call].type == VMI_RELOCATION_JUMP_REL) &&
+		    eip > vmi_iret_start && eip < vmi_iret_end)
+			vmi_iret_end = eip;
+	}
+	register_die_notifier(&vmi_iret_fault_nb);
+	return 0;
+}
+early_initcall(vmi_iret_fault_init);
+
 /* Power-off and reset: the ROM's Shutdown and Reboot calls. */
 
 static void vmi_emergency_restart(void)
@@ -210,7 +277,8 @@ static int __init vmi_power_off_init(void)
 	if (!vmi_active || !vmi_call_target[VMI_CALL_Shutdown])
 		return 0;
 	h = register_sys_off_handler(SYS_OFF_MODE_POWER_OFF,
-				     SYS_OFF_PRIO_FIRMWARE, vmi_power_off, NULL);
+				     SYS_OFF_PRIO_FIRMWARE + 1, vmi_power_off,
+				     NULL);
 	if (IS_ERR(h))
 		pr_warn("cannot register the ROM's power-off: %ld\n", PTR_ERR(h));
 	return 0;

@@ -28,6 +28,7 @@
 #include <linux/sched.h>
 #include <asm/paravirt.h>
 #include <asm/pgtable.h>
+#include <asm/pgtable_areas.h>
 #include <asm/tlbflush.h>
 
 #include "vmi.h"
