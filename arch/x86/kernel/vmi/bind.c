@@ -7,7 +7,8 @@
  * target inside the ROM, JUMP only for IRET and SYSEXIT) before anything
  * is bound; one bad answer refuses the whole ROM.
  *
- * Binding then walks the tables of the concern files (cpu.c, mmu.c): per
+ * Binding then walks the tables of the concern files (cpu.c, mmu.c,
+ * lazy.c): per
  * slot, CALL_REL points the slot (or its wrapper) at the ROM, NOP installs
  * paravirt_nop where the slot returns nothing, NONE leaves the native op,
  * a vmi= option keeps a whole group native. IRET and SYSEXIT must be
@@ -82,6 +83,7 @@ unsigned long vmi_call_target[VMI_CALL_COUNT] __ro_after_init;
 static const struct vmi_binding_table *const vmi_tables[] = {
 	&vmi_cpu_table,
 	&vmi_mmu_table,
+	&vmi_lazy_table,
 };
 
 #define VMI_MAX_BINDINGS	64
@@ -170,4 +172,5 @@ void __init vmi_bind(void)
 	}
 	vmi_register_direct_map();
 	vmi_power_init();
+	vmi_lazy_init();
 }

@@ -6,6 +6,7 @@
  *   identity  the accepted ROM: strings, versions, address, relocations
  *   calls     one line per call: number, name, relocation, target, count
  *   bindings  one line per pv_ops slot: group, slot, call, what it got
+ *   lazy      the lazy-mode queue's statistics (lazy.c)
  *
  * Counts are read from the ROM's own state block (see abi.h, project
  * extension); they are the ROM's word, not the kernel's, and are shown as
@@ -134,6 +135,7 @@ static int __init vmi_debugfs_init(void)
 		debugfs_create_file("calls", 0444, dir, NULL, &calls_fops);
 		debugfs_create_file("bindings", 0444, dir, NULL,
 				    &bindings_fops);
+		vmi_lazy_debugfs(dir);
 	}
 	return 0;
 }

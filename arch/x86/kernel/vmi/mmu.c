@@ -18,8 +18,11 @@
  *    and InvalPage;
  *  - linear-map slot 0 describes the direct map on the boot CPU.
  *
- * The ROM honours everything without a queue today; vmi=nomm keeps this
- * whole group native.
+ * In lazy MMU mode the entry updates and single-page invalidations go to
+ * this CPU's batch (lazy.c) instead; every other MMU call, and every
+ * update made outside lazy mode, first flushes that batch, so the ROM
+ * sees the updates in program order. vmi=nomm keeps this whole group
+ * native.
  */
 #define pr_fmt(fmt) "vmi: " fmt
 
@@ -34,6 +37,7 @@
 #include "vmi.h"
 
 typedef void (*vmi_flush_tlb_fn)(u32 flags);
+typedef void (*vmi_u32_fn)(u32 arg);
 typedef void (*vmi_alloc_page_fn)(u32 pfn, u32 flags, u32 clone_pfn,
 				  u32 clone_start, u32 clone_count);
 typedef void (*vmi_release_page_fn)(u32 pfn, u32 flags);
@@ -55,9 +59,44 @@ typedef void (*vmi_set_pxe_fn)(u32 val, void *ptr, u32 flags);
 #define VMI_PAGE_L1	(VMI_PAGE_PT | VMI_PAGE_FORMAT | VMI_PAGE_ZEROED)
 #define VMI_PAGE_L2	(VMI_PAGE_PD | VMI_PAGE_FORMAT | VMI_PAGE_ZEROED)
 
+/* The ROM calls themselves, used here and by the lazy queue. */
+void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
+{
+	if (op == VMI_MMU_SET)
+		((vmi_set_pxe_fn)vmi_call_target[VMI_CALL_SET_PXE])(val, ptr,
+								    flags);
+	else
+		vmi_call(UPDATE_PXE, vmi_update_pxe_fn)(ptr, flags);
+}
+
+void vmi_rom_invlpg(unsigned long va)
+{
+	vmi_call(InvalPage, vmi_u32_fn)(va);
+}
+
+void vmi_rom_flush_tlb(bool global)
+{
+	vmi_call(FlushTLB, vmi_flush_tlb_fn)(VMI_FLUSH_TLB |
+					     (global ? VMI_FLUSH_GLOBAL : 0));
+}
+
+void vmi_rom_set_lazy_mode(u32 mode)
+{
+	vmi_call(SetLazyMode, vmi_u32_fn)(mode);
+}
+
+/* Queue in lazy MMU mode; otherwise flush the queue and call the ROM. */
+static void vmi_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
+{
+	if (vmi_lazy_queue(op, ptr, val, flags))
+		return;
+	vmi_lazy_flush(VMI_FLUSH_MMU_CALL);
+	vmi_rom_mmu_update(op, ptr, val, flags);
+}
+
 static inline void vmi_set_pxe(u64 val, void *ptr, u32 flags)
 {
-	((vmi_set_pxe_fn)vmi_call_target[VMI_CALL_SET_PXE])(val, ptr, flags);
+	vmi_mmu_update(VMI_MMU_SET, ptr, val, flags);
 }
 
 /*
@@ -87,7 +126,15 @@ static void vmi_set_pmd(pmd_t *pmdp, pmd_t pmd)
 static void vmi_pte_update(struct mm_struct *mm, unsigned long addr,
 			   pte_t *ptep)
 {
-	vmi_call(UPDATE_PXE, vmi_update_pxe_fn)(ptep, vmi_pte_flags(mm, addr));
+	vmi_mmu_update(VMI_MMU_UPDATE, ptep, 0, vmi_pte_flags(mm, addr));
+}
+
+/* mprotect reads the entry back: the batch must not still hold it. */
+static pte_t vmi_ptep_modify_prot_start(struct vm_area_struct *vma,
+					unsigned long addr, pte_t *ptep)
+{
+	vmi_lazy_readback(ptep);
+	return ptep_get_and_clear(vma->vm_mm, addr, ptep);
 }
 
 #ifdef CONFIG_X86_PAE
@@ -117,6 +164,7 @@ static void vmi_pmd_clear(pmd_t *pmdp)
 static void vmi_allocate_page(unsigned long pfn, u32 flags, u32 clone_pfn,
 			      u32 start, u32 count)
 {
+	vmi_lazy_flush(VMI_FLUSH_MMU_CALL);
 	vmi_call(AllocatePage, vmi_alloc_page_fn)(pfn, flags, clone_pfn, start,
 						  count);
 }
@@ -131,14 +179,20 @@ static void vmi_alloc_pmd(struct mm_struct *mm, unsigned long pfn)
 	vmi_allocate_page(pfn, VMI_PAGE_L2, 0, 0, 0);
 }
 
+static void vmi_release_page(unsigned long pfn, u32 flags)
+{
+	vmi_lazy_flush(VMI_FLUSH_MMU_CALL);
+	vmi_call(ReleasePage, vmi_release_page_fn)(pfn, flags);
+}
+
 static void vmi_release_pte(unsigned long pfn)
 {
-	vmi_call(ReleasePage, vmi_release_page_fn)(pfn, VMI_PAGE_L1);
+	vmi_release_page(pfn, VMI_PAGE_L1);
 }
 
 static void vmi_release_pmd(unsigned long pfn)
 {
-	vmi_call(ReleasePage, vmi_release_page_fn)(pfn, VMI_PAGE_L2);
+	vmi_release_page(pfn, VMI_PAGE_L2);
 }
 
 /*
@@ -165,29 +219,42 @@ static void vmi_pgd_free(struct mm_struct *mm, pgd_t *pgd)
 
 static void vmi_flush_tlb_user(void)
 {
-	vmi_call(FlushTLB, vmi_flush_tlb_fn)(VMI_FLUSH_TLB);
+	vmi_lazy_flush(VMI_FLUSH_TLB_OP);
+	vmi_rom_flush_tlb(false);
 }
 
 static void vmi_flush_tlb_kernel(void)
 {
-	vmi_call(FlushTLB, vmi_flush_tlb_fn)(VMI_FLUSH_TLB | VMI_FLUSH_GLOBAL);
+	vmi_lazy_flush(VMI_FLUSH_TLB_OP);
+	vmi_rom_flush_tlb(true);
 }
 
-#define MMU_DIRECT(slot_, call_)					\
-	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_,		\
-	  .call = VMI_CALL_##call_, .kind = VMI_BIND_DIRECT,		\
-	  .skip_opts = VMI_OPT_NOMM }
+static void vmi_flush_tlb_one_user(unsigned long addr)
+{
+	if (vmi_lazy_queue(VMI_MMU_INVLPG, (void *)addr, 0, 0))
+		return;
+	vmi_lazy_flush(VMI_FLUSH_TLB_OP);
+	vmi_rom_invlpg(addr);
+}
+
+static void vmi_write_cr3(unsigned long cr3)
+{
+	vmi_lazy_flush(VMI_FLUSH_TLB_OP);
+	vmi_call(SetCR3, vmi_u32_fn)(cr3);
+}
+
 #define MMU_WRAP(slot_, call_, fn_)					\
 	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_,		\
 	  .call = call_, .kind = VMI_BIND_WRAPPER, .wrapper = fn_,	\
 	  .skip_opts = VMI_OPT_NOMM }
 
 static const struct vmi_binding vmi_mmu_bindings[] = {
-	MMU_DIRECT(mmu.write_cr3, SetCR3),
+	MMU_WRAP(mmu.write_cr3, VMI_CALL_SetCR3, vmi_write_cr3),
 	{ .slot_name = "mmu.flush_tlb_one_user",
 	  .slot = (void **)&pv_ops.mmu.flush_tlb_one_user,
-	  .call = VMI_CALL_InvalPage, .kind = VMI_BIND_DIRECT,
-	  .skip_opts = VMI_OPT_NOMM, .not_xxl = true },
+	  .call = VMI_CALL_InvalPage, .kind = VMI_BIND_WRAPPER,
+	  .wrapper = vmi_flush_tlb_one_user, .skip_opts = VMI_OPT_NOMM,
+	  .not_xxl = true },
 	{ .slot_name = "mmu.flush_tlb_user",
 	  .slot = (void **)&pv_ops.mmu.flush_tlb_user,
 	  .call = VMI_CALL_FlushTLB, .kind = VMI_BIND_WRAPPER,
@@ -207,6 +274,8 @@ static const struct vmi_binding vmi_mmu_bindings[] = {
 	MMU_WRAP(mmu.pmd_clear, VMI_CALL_SET_PXE, vmi_pmd_clear),
 #endif
 	MMU_WRAP(mmu.pte_update, VMI_CALL_UPDATE_PXE, vmi_pte_update),
+	MMU_WRAP(mmu.ptep_modify_prot_start, VMI_CALL_UPDATE_PXE,
+		 vmi_ptep_modify_prot_start),
 	MMU_WRAP(mmu.alloc_pte, VMI_CALL_AllocatePage, vmi_alloc_pte),
 	MMU_WRAP(mmu.alloc_pmd, VMI_CALL_AllocatePage, vmi_alloc_pmd),
 	MMU_WRAP(mmu.pgd_alloc, VMI_CALL_AllocatePage, vmi_pgd_alloc),

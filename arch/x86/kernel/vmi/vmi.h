@@ -23,6 +23,7 @@
 #define VMI_OPT_NOAPIC	BIT(4)	/* local APIC accessed natively */
 #define VMI_OPT_NOSMP	BIT(5)	/* APs started with INIT/SIPI natively */
 #define VMI_OPT_NOLAZY	BIT(6)	/* no lazy-mode batching: eager updates */
+#define VMI_OPT_VERIFY	BIT(7)	/* re-check the lazy queue (VMI_DEBUG) */
 
 struct vmi_rom {
 	const u8 *image;		/* direct-map address of the image */
@@ -81,6 +82,36 @@ struct vmi_binding_table {
 
 extern const struct vmi_binding_table vmi_cpu_table;
 extern const struct vmi_binding_table vmi_mmu_table;
+extern const struct vmi_binding_table vmi_lazy_table;
+
+/* MMU operations, issued at once or queued in lazy MMU mode (lazy.c). */
+enum vmi_mmu_op {
+	VMI_MMU_SET,		/* SetPxE(Long) */
+	VMI_MMU_UPDATE,		/* UpdatePxE(Long) */
+	VMI_MMU_INVLPG,		/* InvalPage */
+};
+
+enum vmi_flush_reason {
+	VMI_FLUSH_LEAVE,	/* leaving lazy MMU mode */
+	VMI_FLUSH_FULL,		/* the batch is full */
+	VMI_FLUSH_EXPLICIT,	/* arch_flush_lazy_mmu_mode(), kmap */
+	VMI_FLUSH_TLB_OP,	/* CR3 load or TLB flush */
+	VMI_FLUSH_READBACK,	/* a queued entry is read back */
+	VMI_FLUSH_MMU_CALL,	/* another MMU call must not overtake */
+	VMI_FLUSH_SWITCH,	/* context switch */
+	VMI_FLUSH_REASONS
+};
+
+void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags);
+void vmi_rom_invlpg(unsigned long va);
+void vmi_rom_flush_tlb(bool global);
+void vmi_rom_set_lazy_mode(u32 mode);
+bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags);
+void vmi_lazy_flush(enum vmi_flush_reason why);
+void vmi_lazy_readback(void *ptr);
+void __init vmi_lazy_init(void);
+struct dentry;
+void vmi_lazy_debugfs(struct dentry *dir);
 
 int __init vmi_query_relocations(void);
 void __init vmi_bind(void);
