@@ -152,4 +152,7 @@ void __init vmi_bind(void)
 			break;
 		}
 	}
+
+	vmi_apic_init();
+	vmi_smp_init();
 }
