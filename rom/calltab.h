@@ -176,7 +176,8 @@ struct vmi_rom_reloc {
  *  ss0, esp0   last UpdateKernelStack (any CPU)
  *  iopl_mask   last SetIOPLMask (any CPU)
  *  linear[]    last SetLinearMapping per slot on any CPU (also recorded
- *              per CPU); slot VMI_LINEAR_MAP_SLOT_APIC locates the APIC
+ *              per CPU); slot VMI_LINEAR_MAP_SLOT_APIC (abi.h) locates
+ *              the APIC
  *  tsc_hz      GetCycleFrequency, calibrated at POST against PIT ch. 2
  *  tsc_khz     tsc_hz / 1000 (the conversions work in kHz)
  *  apic_khz    local APIC timer rate at divide 1, calibrated against the
@@ -192,7 +193,6 @@ struct vmi_rom_reloc {
  *  ap[]        SetInitialAPState copies, indexed by target APIC ID
  */
 #define VMI_ROM_MAX_CPUS		8
-#define VMI_LINEAR_MAP_SLOT_APIC	3
 #define VMI_ROM_APIC_PFN		0xfee00
 
 #define VMI_ROM_STATE_LAZY_MODE		8

@@ -183,6 +183,16 @@ enum vmi_call {
 #define VMI_WALLCLOCK_HZ		1000000000
 
 #define VMI_LINEAR_MAP_SLOTS		4
+/*
+ * Slot use. The ABI leaves it to the guest; these are the values both
+ * sides of this project agree on. Slot 0 is Linux's lowmem direct map;
+ * slot 3 is a project convention: the linear address of the local APIC
+ * page (the kernel's FIX_APIC_BASE), which a ROM that runs in the guest's
+ * address space needs for APICRead/APICWrite, alarms on the LVTT and
+ * SetInitialAPState. Both are registered on every CPU.
+ */
+#define VMI_LINEAR_MAP_SLOT_DIRECT	0
+#define VMI_LINEAR_MAP_SLOT_APIC	3
 
 /*
  * Project extension, not part of VMware's ABI: the reserved header bytes

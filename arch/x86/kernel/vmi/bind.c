@@ -173,4 +173,6 @@ void __init vmi_bind(void)
 	vmi_register_direct_map();
 	vmi_power_init();
 	vmi_lazy_init();
+	vmi_apic_init();
+	vmi_smp_init();
 }

@@ -42,7 +42,6 @@ typedef void (*vmi_alloc_page_fn)(u32 pfn, u32 flags, u32 clone_pfn,
 				  u32 clone_start, u32 clone_count);
 typedef void (*vmi_release_page_fn)(u32 pfn, u32 flags);
 typedef void (*vmi_update_pxe_fn)(void *ptr, u32 flags);
-typedef void (*vmi_linear_map_fn)(u32 slot, u32 va, u32 pages, u32 pfn);
 
 #ifdef CONFIG_X86_PAE
 #define VMI_PAGE_FORMAT		VMI_PAGE_PAE
@@ -291,15 +290,14 @@ const struct vmi_binding_table vmi_mmu_table = {
 };
 
 /*
- * Linear-map slot 0: the direct map, PAGE_OFFSET onwards, on this CPU.
- * The whole lowmem window is described because the probe runs before the
- * memory map is known.
+ * Linear-map slot 0: the direct map, PAGE_OFFSET onwards, for every CPU
+ * (smp.c replays it on each AP). The whole lowmem window is described
+ * because the probe runs before the memory map is known.
  */
-void vmi_register_direct_map(void)
+void __init vmi_register_direct_map(void)
 {
-	if (!vmi_call_target[VMI_CALL_SetLinearMapping] ||
-	    (vmi_options & VMI_OPT_NOMM))
+	if (!vmi_linear_map_usable() || (vmi_options & VMI_OPT_NOMM))
 		return;
-	vmi_call(SetLinearMapping, vmi_linear_map_fn)(0, PAGE_OFFSET,
-						      MAXMEM >> PAGE_SHIFT, 0);
+	vmi_linear_map_all(VMI_LINEAR_MAP_SLOT_DIRECT, PAGE_OFFSET,
+			   MAXMEM >> PAGE_SHIFT, 0);
 }

@@ -12,6 +12,7 @@
 
 #include <linux/cache.h>
 #include <linux/init.h>
+#include <linux/linkage.h>
 #include <asm/vmi/abi.h>
 #include "rom_check.h"
 
@@ -116,8 +117,34 @@ void vmi_lazy_debugfs(struct dentry *dir);
 int __init vmi_query_relocations(void);
 void __init vmi_bind(void);
 void __init vmi_power_init(void);
-void vmi_register_direct_map(void);
+void __init vmi_register_direct_map(void);
 const struct vmi_binding_table *vmi_binding_table(unsigned int i);
 enum vmi_bind_outcome vmi_binding_outcome(unsigned int table, unsigned int i);
+
+/* Address of a call the ROM implements with CALL_REL, or NULL. */
+static inline void *vmi_call_addr(unsigned int call)
+{
+	const struct vmi_relocation_info *rel = &vmi_rom.reloc[call];
+
+	if (!vmi_active || rel->type != VMI_RELOCATION_CALL_REL)
+		return NULL;
+	return (void *)(unsigned long)rel->eip;
+}
+
+/* smp.c: linear-map slots every CPU registers; AP start-up. */
+bool vmi_linear_map_usable(void);
+void vmi_linear_map_all(unsigned int slot, unsigned long va,
+			unsigned long pages, unsigned long pfn);
+void __init vmi_smp_init(void);
+/* smp_entry.S: where an AP started by the ROM begins; it calls this. */
+void vmi_ap_entry(void);
+asmlinkage void vmi_ap_start(void);
+
+/* apic.c: the APIC page for the ROM; APIC accessors through the ROM. */
+#ifdef CONFIG_X86_LOCAL_APIC
+void __init vmi_apic_init(void);
+#else
+static inline void vmi_apic_init(void) { }
+#endif
 
 #endif /* _VMI_PRIVATE_H */
