@@ -2,7 +2,7 @@
 /*
  * vmi-bench: the guest half of `make bench` (scripts/bench is the host half).
  *
- *   vmi-bench [--only NAME,...] [--scale N] [--list]
+ *   vmi-bench [--only NAME,...] [--scale N] [--reps R] [--list]
  *
  * Runs fixed workloads (fork+exit of touched 1/16/64 MiB processes,
  * fork+exec, mmap+touch+munmap and munmap alone of 64 MiB, an mprotect
@@ -19,10 +19,11 @@
  * between the snapshots) measures that, and the host subtracts it once
  * per measured window (munmap-64m has one window per op, the others one).
  *
- * Each workload runs once unmeasured (warm-up), then OPS times measured.
+ * Each workload runs once unmeasured (warm-up), then OPS times measured;
+ * all of that R times (--reps, default 3; the host takes the median).
  * Output, one line each, for the host to parse:
- *   vmi-bench: result NAME ops=N windows=W insns=I calls=C transitions=T
- *   vmi-bench: calls NAME Call=delta ...   (non-zero deltas only)
+ *   vmi-bench: result NAME rep=K ops=N windows=W insns=I calls=C transitions=T
+ *   vmi-bench: calls NAME rep=K Call=delta ...   (non-zero deltas only)
  * after "vmi-bench: counters N" (how many ROM counters the guest sees: 0
  * without a ROM) and before "vmi-bench: done failures=N"; the exit status is 1 if any workload
  * failed (a child that did not exit 0, a failed syscall, wrong data).
@@ -125,7 +126,7 @@ static void take(struct snapshot *s, int tsc_first)
 		s->tsc = rdtsc();
 }
 
-static void report(const struct workload *w, int ops, const struct delta *d)
+static void report(const struct workload *w, int rep, int ops, const struct delta *d)
 {
 	unsigned long long calls = 0, transitions = 0, v;
 	char detail[4096];
@@ -144,9 +145,9 @@ static void report(const struct workload *w, int ops, const struct delta *d)
 			used += snprintf(detail + used, sizeof(detail) - used,
 					 " %s=%llu", d->sum.name[i], v);
 	}
-	printf("vmi-bench: result %s ops=%d windows=%d insns=%llu calls=%llu transitions=%llu\n",
-	       w->name, ops, d->windows, d->insns, calls, transitions);
-	printf("vmi-bench: calls %s%s\n", w->name, detail);
+	printf("vmi-bench: result %s rep=%d ops=%d windows=%d insns=%llu calls=%llu transitions=%llu\n",
+	       w->name, rep, ops, d->windows, d->insns, calls, transitions);
+	printf("vmi-bench: calls %s rep=%d%s\n", w->name, rep, detail);
 	fflush(stdout);
 }
 
@@ -383,7 +384,7 @@ static int run_munmap(int ops, struct delta *d)
 	return 0;
 }
 
-static int bench(const struct workload *w, int scale)
+static int bench(const struct workload *w, int rep, int scale)
 {
 	static struct snapshot a, b;
 	static struct delta d;
@@ -404,7 +405,7 @@ static int bench(const struct workload *w, int scale)
 	} else if (run_munmap(ops, &d)) {
 		goto out;
 	}
-	report(w, ops, &d);
+	report(w, rep, ops, &d);
 	ret = 0;
 out:
 	if (w->teardown)
@@ -430,7 +431,7 @@ static int selected(const char *only, const char *name)
 int main(int argc, char **argv)
 {
 	const char *only = NULL;
-	int scale = 1, i;
+	int scale = 1, reps = 3, i, rep;
 	ssize_t n;
 
 	for (i = 1; i < argc; i++) {
@@ -440,19 +441,21 @@ int main(int argc, char **argv)
 			only = argv[++i];
 		} else if (!strcmp(argv[i], "--scale") && i + 1 < argc) {
 			scale = atoi(argv[++i]);
+		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
+			reps = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "--list")) {
 			for (i = 0; i < (int)(sizeof(workloads) / sizeof(workloads[0])); i++)
 				printf("%-22s %4d  %s\n", workloads[i].name,
 				       workloads[i].ops, workloads[i].what);
 			return 0;
 		} else {
-			fprintf(stderr, "usage: %s [--only NAME,...] [--scale N] [--list]\n",
+			fprintf(stderr, "usage: %s [--only NAME,...] [--scale N] [--reps R] [--list]\n",
 				argv[0]);
 			return 2;
 		}
 	}
-	if (scale < 1 || scale > 100) {
-		fprintf(stderr, "vmi-bench: --scale must be 1..100\n");
+	if (scale < 1 || scale > 100 || reps < 1 || reps > 100) {
+		fprintf(stderr, "vmi-bench: --scale and --reps must be 1..100\n");
 		return 2;
 	}
 	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
@@ -469,15 +472,17 @@ int main(int argc, char **argv)
 		printf("vmi-bench: counters %d\n", probe.n);
 	}
 
-	for (i = 0; i < (int)(sizeof(workloads) / sizeof(workloads[0])); i++) {
-		const struct workload *w = &workloads[i];
+	for (rep = 0; rep < reps; rep++) {
+		for (i = 0; i < (int)(sizeof(workloads) / sizeof(workloads[0])); i++) {
+			const struct workload *w = &workloads[i];
 
-		if (!selected(only, w->name))
-			continue;
-		printf("vmi-bench: workload %s: %s\n", w->name, w->what);
-		if (bench(w, scale)) {
-			printf("vmi-bench: failed %s\n", w->name);
-			failures++;
+			if (!selected(only, w->name))
+				continue;
+			printf("vmi-bench: workload %s rep=%d: %s\n", w->name, rep, w->what);
+			if (bench(w, rep, scale)) {
+				printf("vmi-bench: failed %s\n", w->name);
+				failures++;
+			}
 		}
 	}
 	printf("vmi-bench: done failures=%d\n", failures);
