@@ -42,6 +42,7 @@
 #define MIB		(1024UL * 1024)
 #define CALLS_FILE	"/sys/kernel/debug/vmi/calls"
 #define MAX_COUNTERS	96
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct snapshot {
 	unsigned long long tsc;
@@ -74,7 +75,8 @@ static void add(struct delta *d, const struct snapshot *a, const struct snapshot
 		memset(&d->sum, 0, sizeof(d->sum));
 		d->sum.n = a->n < b->n ? a->n : b->n;
 		for (i = 0; i < d->sum.n; i++)
-			strcpy(d->sum.name[i], a->name[i]);
+			snprintf(d->sum.name[i], sizeof(d->sum.name[0]), "%s",
+				 a->name[i]);
 	}
 	d->windows++;
 	d->insns += b->tsc - a->tsc;
@@ -118,7 +120,7 @@ static void take(struct snapshot *s, int tsc_first)
 		/* "NR Name reloc target count" or " - Name - - count" */
 		if (!last || sscanf(line, "%7s %23s", first, name) != 2)
 			continue;
-		strcpy(s->name[s->n], name);
+		snprintf(s->name[s->n], sizeof(s->name[0]), "%s", name);
 		s->count[s->n] = strtoull(last + 1, NULL, 10);
 		s->n++;
 	}
@@ -145,8 +147,10 @@ static void report(const struct workload *w, int rep, int ops, const struct delt
 			used += snprintf(detail + used, sizeof(detail) - used,
 					 " %s=%llu", d->sum.name[i], v);
 	}
-	printf("vmi-bench: result %s rep=%d ops=%d windows=%d insns=%llu calls=%llu transitions=%llu\n",
-	       w->name, rep, ops, d->windows, d->insns, calls, transitions);
+	printf("vmi-bench: result %s rep=%d ops=%d windows=%d ", w->name, rep,
+	       ops, d->windows);
+	printf("insns=%llu calls=%llu transitions=%llu\n", d->insns, calls,
+	       transitions);
 	printf("vmi-bench: calls %s rep=%d%s\n", w->name, rep, detail);
 	fflush(stdout);
 }
@@ -348,16 +352,75 @@ static int run_pipe(int ops)
 }
 
 static const struct workload workloads[] = {
-	{ "null", "nothing (the snapshots' own cost)", 1, NULL, run_null, NULL },
-	{ "fork-exit-1m", "fork + exit, 1 MiB touched", 40, setup_1m, run_fork_exit, free_region },
-	{ "fork-exit-16m", "fork + exit, 16 MiB touched", 10, setup_16m, run_fork_exit, free_region },
-	{ "fork-exit-64m", "fork + exit, 64 MiB touched", 4, setup_64m, run_fork_exit, free_region },
-	{ "fork-exec", "fork + exec + exit + wait", 20, NULL, run_fork_exec, NULL },
-	{ "mmap-touch-munmap-64m", "mmap + touch + munmap 64 MiB", 4, NULL, run_mmap_touch_munmap, NULL },
-	{ "munmap-64m", "munmap of 64 MiB touched (mapped outside the window)", 4, NULL, NULL, NULL },
-	{ "mprotect-64m", "mprotect sweep 64 MiB (1 MiB chunks, RO then RW)", 4, setup_64m, run_mprotect, free_region },
-	{ "fault-storm-16m", "read + write fault per page, 16 MiB", 4, setup_faults, run_faults, free_region },
-	{ "pipe-pingpong", "pipe round trip between two processes", 2000, NULL, run_pipe, NULL },
+	{
+		.name = "null",
+		.what = "nothing (the snapshots' own cost)",
+		.ops = 1,
+		.run = run_null,
+	},
+	{
+		.name = "fork-exit-1m",
+		.what = "fork + exit, 1 MiB touched",
+		.ops = 40,
+		.setup = setup_1m,
+		.run = run_fork_exit,
+		.teardown = free_region,
+	},
+	{
+		.name = "fork-exit-16m",
+		.what = "fork + exit, 16 MiB touched",
+		.ops = 10,
+		.setup = setup_16m,
+		.run = run_fork_exit,
+		.teardown = free_region,
+	},
+	{
+		.name = "fork-exit-64m",
+		.what = "fork + exit, 64 MiB touched",
+		.ops = 4,
+		.setup = setup_64m,
+		.run = run_fork_exit,
+		.teardown = free_region,
+	},
+	{
+		.name = "fork-exec",
+		.what = "fork + exec + exit + wait",
+		.ops = 20,
+		.run = run_fork_exec,
+	},
+	{
+		.name = "mmap-touch-munmap-64m",
+		.what = "mmap + touch + munmap 64 MiB",
+		.ops = 4,
+		.run = run_mmap_touch_munmap,
+	},
+	{
+		.name = "munmap-64m",
+		.what = "munmap of 64 MiB touched (mapped outside the window)",
+		.ops = 4,
+	},
+	{
+		.name = "mprotect-64m",
+		.what = "mprotect sweep 64 MiB (1 MiB chunks, RO then RW)",
+		.ops = 4,
+		.setup = setup_64m,
+		.run = run_mprotect,
+		.teardown = free_region,
+	},
+	{
+		.name = "fault-storm-16m",
+		.what = "read + write fault per page, 16 MiB",
+		.ops = 4,
+		.setup = setup_faults,
+		.run = run_faults,
+		.teardown = free_region,
+	},
+	{
+		.name = "pipe-pingpong",
+		.what = "pipe round trip between two processes",
+		.ops = 2000,
+		.run = run_pipe,
+	},
 };
 
 /*
@@ -428,6 +491,24 @@ static int selected(const char *only, const char *name)
 	return 0;
 }
 
+static int list(void)
+{
+	int i;
+
+	for (i = 0; i < (int)ARRAY_SIZE(workloads); i++)
+		printf("%-22s %4d  %s\n", workloads[i].name, workloads[i].ops,
+		       workloads[i].what);
+	return 0;
+}
+
+static int bad_usage(const char *argv0)
+{
+	fprintf(stderr, "usage: %s [--only NAME,...] [--scale N] [--reps R]",
+		argv0);
+	fprintf(stderr, " [--list]\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	const char *only = NULL;
@@ -437,22 +518,16 @@ int main(int argc, char **argv)
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--exit"))
 			return 0;
-		if (!strcmp(argv[i], "--only") && i + 1 < argc) {
+		if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
-		} else if (!strcmp(argv[i], "--scale") && i + 1 < argc) {
+		else if (!strcmp(argv[i], "--scale") && i + 1 < argc)
 			scale = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--reps") && i + 1 < argc) {
+		else if (!strcmp(argv[i], "--reps") && i + 1 < argc)
 			reps = atoi(argv[++i]);
-		} else if (!strcmp(argv[i], "--list")) {
-			for (i = 0; i < (int)(sizeof(workloads) / sizeof(workloads[0])); i++)
-				printf("%-22s %4d  %s\n", workloads[i].name,
-				       workloads[i].ops, workloads[i].what);
-			return 0;
-		} else {
-			fprintf(stderr, "usage: %s [--only NAME,...] [--scale N] [--reps R] [--list]\n",
-				argv[0]);
-			return 2;
-		}
+		else if (!strcmp(argv[i], "--list"))
+			return list();
+		else
+			return bad_usage(argv[0]);
 	}
 	if (scale < 1 || scale > 100 || reps < 1 || reps > 100) {
 		fprintf(stderr, "vmi-bench: --scale and --reps must be 1..100\n");
@@ -473,12 +548,13 @@ int main(int argc, char **argv)
 	}
 
 	for (rep = 0; rep < reps; rep++) {
-		for (i = 0; i < (int)(sizeof(workloads) / sizeof(workloads[0])); i++) {
+		for (i = 0; i < (int)ARRAY_SIZE(workloads); i++) {
 			const struct workload *w = &workloads[i];
 
 			if (!selected(only, w->name))
 				continue;
-			printf("vmi-bench: workload %s rep=%d: %s\n", w->name, rep, w->what);
+			printf("vmi-bench: workload %s rep=%d: %s\n", w->name,
+			       rep, w->what);
 			if (bench(w, rep, scale)) {
 				printf("vmi-bench: failed %s\n", w->name);
 				failures++;
