@@ -9,6 +9,9 @@
 #                 the project's files, build the PAE and non-PAE kernels
 #   make rom      build the VMI ROM (build/rom/vmi.rom)
 #   make series   export a self-contained quilt series to build/series
+#   make bench    benchmark (not part of make check): workloads native, VMI
+#                 eager and VMI lazy under -icount; build/bench/bench.md and
+#                 bench.png; scripts/bench --table prints the last table
 #   make boot [ROM=path|none] [PAE=0|1] [SMP=n] [MEM=512M] [APPEND='...']
 #             [GUEST_CMD='...'] [DEVICES=minimal|e1000] [TIMEOUT=s]
 
@@ -26,12 +29,12 @@ GUEST_CMD ?= cat /sys/kernel/debug/vmi/status; vmi_status
 FLAVOUR := $(if $(filter 0,$(PAE)),nopae,pae)
 FLAVOURS ?= pae nopae
 
-.PHONY: all deps tree kernel kernel-% rom initramfs boot run check series clean help
+.PHONY: all deps tree kernel kernel-% rom initramfs boot run check bench series clean help
 
 all: kernel rom initramfs
 
 help:
-	@sed -n '3,15p' Makefile
+	@sed -n '3,18p' Makefile
 
 deps:
 	@scripts/deps
@@ -70,6 +73,11 @@ run: kernel-$(FLAVOUR) rom initramfs
 			--smp $(SMP) --mem $(MEM) --devices $(DEVICES) --append '$(APPEND)' \
 			--cmd "$$(cat tests/guest/demo)" --timeout $(TIMEOUT); \
 	fi
+
+BENCH_FLAVOURS ?= pae
+BENCH_ARGS ?=
+bench: deps rom initramfs $(addprefix kernel-,$(BENCH_FLAVOURS))
+	@scripts/bench --flavours '$(BENCH_FLAVOURS)' $(BENCH_ARGS)
 
 series:
 	@scripts/export-series

@@ -78,7 +78,17 @@ vmi_enter:
 	push	%ecx
 	push	%edx
 	LOAD_STATE %ecx, %edx
-	mov	16(%esp), %eax				/* slot */
+	/*
+	 * The state is written through SS. A guest may jump to IRET on a
+	 * stack segment with a base (Linux's ESPFIX stack): rebase ECX so
+	 * that SS:ECX is still the state block. Reads go through CS.
+	 */
+	mov	%ss, %eax
+	cmp	%ax, %cs:VMI_ROM_STATE_KERNEL_SS(%ecx)
+	je	1f
+	call	vmi_ss_base
+	sub	%eax, %ecx
+1:	mov	16(%esp), %eax				/* slot */
 	lock addl $1, %ss:VMI_ROM_STATE_COUNTERS(%ecx, %eax, 8)
 	lock adcl $0, %ss:VMI_ROM_STATE_COUNTERS+4(%ecx, %eax, 8)
 	call	1f
@@ -93,6 +103,16 @@ vmi_enter:
 	je	.Lflush
 	cmp	$VMI_TR_LAZY, %eax
 	je	.Llazy
+	cmp	$VMI_TR_CPU, %eax
+	je	.Lcpu
+	jmp	.Ldone
+.Lcpu:
+	/* Queued: CPU state inside this CPU's lazy CPU mode. */
+	call	vmi_pcpu_base
+	cmpl	$VMI_LAZY_CPU_STATE, %ss:VMI_ROM_PCPU_LAZY_MODE(%eax)
+	jne	.Ltrap
+	lock incl %ss:VMI_ROM_PCPU_PENDING(%eax)
+	lock incl %ss:VMI_ROM_PRIV_PENDING(%ecx)
 	jmp	.Ldone
 .Ldefer:
 	/* Queued: DEFER flag inside this CPU's lazy MMU mode. */
@@ -106,8 +126,9 @@ vmi_enter:
 	jmp	.Ldone
 .Llazy:
 	/*
-	 * Record this CPU's mode; leaving MMU mode flushes this CPU's queue:
-	 * one exit if it is not empty.
+	 * Record this CPU's mode; any change but entering MMU mode flushes
+	 * this CPU's queue (MMU updates or CPU state): one exit if it is not
+	 * empty.
 	 */
 	call	vmi_pcpu_base
 	mov	%edx, %ss:VMI_ROM_PCPU_LAZY_MODE(%eax)
@@ -133,6 +154,34 @@ vmi_enter:
 	pop	%ecx
 	pop	%eax
 	ret	$8
+
+/*
+ * vmi_ss_base: out EAX = base of the current SS (a GDT selector; 0 for an
+ * LDT one, which no kernel stack uses). Preserves every other register;
+ * clobbers EFLAGS. The GDT is read through CS (flat, readable).
+ */
+	.p2align 4, 0xcc
+vmi_ss_base:
+	push	%edx
+	sub	$8, %esp
+	sgdt	2(%esp)				/* limit 2(%esp), base 4(%esp) */
+	xor	%eax, %eax
+	mov	%ss, %ax
+	test	$4, %al
+	jnz	1f
+	and	$0xfff8, %eax
+	add	4(%esp), %eax			/* the descriptor */
+	movzbl	%cs:7(%eax), %edx		/* base 31:24 */
+	shl	$8, %edx
+	movb	%cs:4(%eax), %dl		/* base 23:16 */
+	shl	$16, %edx
+	movw	%cs:2(%eax), %dx		/* base 15:0 */
+	mov	%edx, %eax
+	jmp	2f
+1:	xor	%eax, %eax
+2:	add	$8, %esp
+	pop	%edx
+	ret
 
 /*
  * vmi_pcpu_base: ECX = state block. Out: EAX = this CPU's entry in the
@@ -176,13 +225,16 @@ vmi_state_ptr:
 
 /**** Fixed entry points (jumped to from 0x80 and 0x88) ****/
 
-/* VMI_Init: no input. Out: EAX = 0. */
+/* VMI_Init: no input. Out: EAX = 0. Records the (flat) SS it was called on. */
 	.p2align 4, 0xcc
 	.globl	vmi_init32
 vmi_init32:
 	pushl	$0
 	pushl	$VMI_COUNTER_INIT
 	call	vmi_enter
+	LOAD_STATE %ecx, %edx			/* SS is flat here */
+	mov	%ss, %eax
+	mov	%eax, %ss:VMI_ROM_STATE_KERNEL_SS(%ecx)
 	xor	%eax, %eax
 	ret
 
@@ -465,15 +517,15 @@ END SetInterruptMask
 /**** Privilege transitions: do not return ****/
 
 /*
- * IRET (CALL_REL): [esp] = our return address, above it the native iret
- * frame (EIP, CS, EFLAGS[, ESP, SS]). Drop the return address and iret.
+ * IRET (JUMP_REL): jumped to with the native iret frame at [esp] (EIP, CS,
+ * EFLAGS[, ESP, SS]). The ROM runs on the guest's own GDT, so a return to
+ * a 16-bit stack needs the guest's ESPFIX sequence as on hardware.
  */
 ENTRY IRET
-	add	$4, %esp
 	iret
 END IRET
 
-/* SYSEXIT: EDX = user EIP, ECX = user ESP; interrupts are enabled. */
+/* SYSEXIT (JUMP_REL): EDX = user EIP, ECX = user ESP; enables interrupts. */
 ENTRY SYSEXIT
 	sti
 	sysexit
@@ -510,11 +562,10 @@ ENTRY Reboot
 	jmp	1b
 END Reboot
 
-/* Shutdown: this CPU stops for good. */
+/* Shutdown: the virtual machine powers off (power.c); never returns. */
 ENTRY Shutdown
 	cli
-1:	hlt
-	jmp	1b
+	jmp	vmi_c_shutdown
 END Shutdown
 
 /**** MMU ****/

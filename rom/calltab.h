@@ -14,6 +14,8 @@
  * Columns of VMI_ROM_CALLS(X):
  *   X(nr, name, group, impl, transition)
  *   impl:       IMPL  - calls.S has vmi_call_<name>; answered CALL_REL
+ *               JUMP  - the same, answered JUMP_REL: the guest jumps to
+ *                       it and it never returns (IRET, SYSEXIT only)
  *               NONE  - answered VMI_RELOCATION_NONE
  *   transition: the transition model (VMI_TR_*), see below.
  *
@@ -31,8 +33,11 @@
  *          queued (a pending count) and costs nothing now.
  *   FLUSH  a trap that also applies every queued update in the same exit
  *          (InvalPage, FlushTLB, SetCR3): one transition, pending cleared.
- *   LAZY   SetLazyMode: free, unless leaving MMU mode with updates
- *          queued; then the flush costs one transition.
+ *   CPU    CPU-state update a context switch makes (descriptor and LDT
+ *          loads, debug registers): a transition, unless this CPU is in
+ *          lazy CPU mode; then it is queued and costs nothing now.
+ *   LAZY   SetLazyMode: free, unless it leaves a mode with updates
+ *          queued (MMU or CPU); then the flush costs one transition.
  * This header is freestanding and usable from C and assembly.
  */
 #ifndef VMI_ROM_CALLTAB_H
@@ -43,6 +48,7 @@
 #define VMI_TR_DEFER	2
 #define VMI_TR_FLUSH	3
 #define VMI_TR_LAZY	4
+#define VMI_TR_CPU	5
 
 /* Build-time groups, G(name, bit). */
 #define VMI_ROM_GROUPS(G)	\
@@ -66,15 +72,15 @@
 	X(1, WRMSR,		cpu,	NONE, TRAP)		\
 	X(2, RDMSR,		cpu,	NONE, TRAP)		\
 	X(3, SetGDT,		desc,	IMPL, TRAP)		\
-	X(4, SetLDT,		desc,	IMPL, TRAP)		\
+	X(4, SetLDT,		desc,	IMPL, CPU)		\
 	X(5, SetIDT,		desc,	IMPL, TRAP)		\
 	X(6, SetTR,		desc,	IMPL, TRAP)		\
 	X(7, GetGDT,		desc,	IMPL, NONE)		\
 	X(8, GetLDT,		desc,	IMPL, NONE)		\
 	X(9, GetIDT,		desc,	IMPL, NONE)		\
 	X(10, GetTR,		desc,	IMPL, NONE)		\
-	X(11, WriteGDTEntry,	desc,	IMPL, TRAP)		\
-	X(12, WriteLDTEntry,	desc,	IMPL, TRAP)		\
+	X(11, WriteGDTEntry,	desc,	IMPL, CPU)		\
+	X(12, WriteLDTEntry,	desc,	IMPL, CPU)		\
 	X(13, WriteIDTEntry,	desc,	IMPL, TRAP)		\
 	X(14, UpdateKernelStack, desc,	IMPL, NONE)		\
 	X(15, SetCR0,		cpu,	IMPL, TRAP)		\
@@ -86,7 +92,7 @@
 	X(21, GetCR3,		cpu,	IMPL, NONE)		\
 	X(22, GetCR4,		cpu,	IMPL, NONE)		\
 	X(23, WBINVD,		cpu,	IMPL, TRAP)		\
-	X(24, SetDR,		cpu,	IMPL, TRAP)		\
+	X(24, SetDR,		cpu,	IMPL, CPU)		\
 	X(25, GetDR,		cpu,	IMPL, NONE)		\
 	X(26, RDPMC,		cpu,	NONE, TRAP)		\
 	X(27, RDTSC,		cpu,	IMPL, NONE)		\
@@ -95,8 +101,8 @@
 	X(30, DisableInterrupts, irq,	IMPL, NONE)		\
 	X(31, GetInterruptMask,	irq,	IMPL, NONE)		\
 	X(32, SetInterruptMask,	irq,	IMPL, NONE)		\
-	X(33, IRET,		xfer,	IMPL, NONE)		\
-	X(34, SYSEXIT,		xfer,	IMPL, NONE)		\
+	X(33, IRET,		xfer,	JUMP, NONE)		\
+	X(34, SYSEXIT,		xfer,	JUMP, NONE)		\
 	X(35, Halt,		power,	IMPL, TRAP)		\
 	X(36, Reboot,		power,	IMPL, TRAP)		\
 	X(37, Shutdown,		power,	IMPL, TRAP)		\
@@ -170,7 +176,8 @@ struct vmi_rom_reloc {
  *  ss0, esp0   last UpdateKernelStack (any CPU)
  *  iopl_mask   last SetIOPLMask (any CPU)
  *  linear[]    last SetLinearMapping per slot on any CPU (also recorded
- *              per CPU); slot VMI_LINEAR_MAP_SLOT_APIC locates the APIC
+ *              per CPU); slot VMI_LINEAR_MAP_SLOT_APIC (abi.h) locates
+ *              the APIC
  *  tsc_hz      GetCycleFrequency, calibrated at POST against PIT ch. 2
  *  tsc_khz     tsc_hz / 1000 (the conversions work in kHz)
  *  apic_khz    local APIC timer rate at divide 1, calibrated against the
@@ -189,6 +196,7 @@ struct vmi_rom_reloc {
 #define VMI_ROM_APIC_PFN		0xfee00
 
 #define VMI_ROM_STATE_LAZY_MODE		8
+#define VMI_ROM_STATE_KERNEL_SS		12
 #define VMI_ROM_STATE_COUNTERS		16
 #define VMI_ROM_PRIV			(16 + 8 * (74 + 3))
 #define VMI_ROM_PRIV_PENDING		(VMI_ROM_PRIV + 0)

@@ -283,6 +283,8 @@ init16:
 	lea	(tr_gdt - ap_tramp_start)(%edi), %eax
 	mov	%eax, %es:(tr_gdtr + 2 - ap_tramp_start)
 	mov	%edx, %es:(tr_state - ap_tramp_start)
+	lea	(ap_tail - rom_start)(%ebx), %eax
+	mov	%eax, %es:(tr_tail - ap_tramp_start)
 	pop	%es
 1:
 
@@ -382,14 +384,15 @@ puthex16:
  * sends (vector = that page). Real mode -> flat protected mode -> a
  * temporary page directory in the next page that maps the first 4 MiB
  * (2 MiB with PAE) both at 0 and at PAGE_OFFSET (the ROM's linear minus
- * physical address at the call) -> jump to the PAGE_OFFSET alias -> the
- * guest's EFER, CR3, CR4, CR0, CR2, GDTR, IDTR, LDTR, SS:ESP, segments,
- * general registers, then iret to CS:EIP with EFLAGS. The temporary
- * tables use 4 MiB pages (CR4.PSE) or, when the AP state has CR4.PAE, a
- * PDPT at page + 0xF00 with 2 MiB pages, so the final CR4/CR3 switch never
- * changes the paging mode under the running code. No stack is used before
- * the guest's. Offsets are relative to ap_tramp_start; three fields are
- * patched at POST (tr_jump, the GDT base, tr_state).
+ * physical address at the call) -> jump to ap_tail in the ROM image
+ * through the PAGE_OFFSET alias -> the guest's EFER, CR3, CR4, CR0, CR2,
+ * GDTR, IDTR, LDTR, SS:ESP, segments, general registers, then iret to
+ * CS:EIP with EFLAGS. The temporary tables use 4 MiB pages (CR4.PSE) or,
+ * when the AP state has CR4.PAE, a PDPT at page + 0xF00 with 2 MiB pages,
+ * so the final CR4/CR3 switch never changes the paging mode under the
+ * running code. No stack is used before the guest's. Offsets are relative
+ * to ap_tramp_start; four fields are patched at POST (tr_jump, the GDT
+ * base, tr_state, tr_tail).
  */
 	.balign	16
 ap_tramp_start:
@@ -458,10 +461,42 @@ tr_pm:
 	mov	%cr0, %eax
 	or	$0x80000000, %eax
 	mov	%eax, %cr0
-	lea	(tr_high - ap_tramp_start)(%esi, %ecx), %eax
+	mov	(tr_tail - ap_tramp_start)(%esi), %eax
+	add	%ecx, %eax			/* ap_tail, through the alias */
 	add	%ecx, %ebp			/* slot, through the alias */
 	jmp	*%eax
-tr_high:
+tr_dead:
+	cli
+	hlt
+	jmp	tr_dead
+	.balign	4
+tr_state:
+	.long	0				/* state_phys (patched) */
+tr_tail:
+	.long	0				/* ap_tail, physical (patched) */
+tr_jump:
+	.long	0				/* tr_pm, linear (patched) */
+	.word	0x08
+	.balign	8
+tr_gdt:
+	.quad	0
+	.quad	0x00cf9a000000ffff		/* 0x08: flat 32-bit code */
+	.quad	0x00cf92000000ffff		/* 0x10: flat data */
+tr_gdtr:
+	.word	3 * 8 - 1
+	.long	0				/* tr_gdt, linear (patched) */
+ap_tramp_end:
+
+/*
+ * The rest of the AP start runs from the ROM image, not from the copied
+ * page: once the guest's CR3 is loaded, the trampoline page in the stolen
+ * block is an ordinary data page of the guest's direct map (NX on a PAE
+ * guest with NX), while the guest keeps the image itself executable (it
+ * calls into it). Entered at PAGE_OFFSET + physical, still on the
+ * temporary tables, with EBP = this CPU's ap[] slot through the alias.
+ */
+	.code32
+ap_tail:
 	lea	VMI_ROM_AP_STATE(%ebp), %edi	/* EDI = struct vmi_ap_state */
 	mov	0x10(%edi), %eax		/* EFER */
 	mov	0x14(%edi), %edx
@@ -502,25 +537,6 @@ tr_high:
 	pop	%edi
 	pop	%esi
 	iret
-tr_dead:
-	cli
-	hlt
-	jmp	tr_dead
-	.balign	4
-tr_state:
-	.long	0				/* state_phys (patched) */
-tr_jump:
-	.long	0				/* tr_pm, linear (patched) */
-	.word	0x08
-	.balign	8
-tr_gdt:
-	.quad	0
-	.quad	0x00cf9a000000ffff		/* 0x08: flat 32-bit code */
-	.quad	0x00cf92000000ffff		/* 0x10: flat data */
-tr_gdtr:
-	.word	3 * 8 - 1
-	.long	0				/* tr_gdt, linear (patched) */
-ap_tramp_end:
 	.code16
 
 	.section .note.GNU-stack, "", @progbits

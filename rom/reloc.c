@@ -31,6 +31,7 @@ enum vmi_rom_group {
 
 /* Declare the implementations that exist. */
 #define DECL_IMPL(name) extern const char vmi_call_##name[];
+#define DECL_JUMP(name) DECL_IMPL(name)
 #define DECL_NONE(name)
 #define DECL(nr, name, group, impl, tr) DECL_##impl(name)
 VMI_ROM_CALLS(DECL)
@@ -39,6 +40,9 @@ VMI_ROM_CALLS(DECL)
 #define RELOC_IMPL(name, group)						\
 	{ ON(group) ? (u32)(uintptr_t)vmi_call_##name : 0,		\
 	  ON(group) ? VMI_RELOCATION_CALL_REL : VMI_RELOCATION_NONE, {0} }
+#define RELOC_JUMP(name, group)						\
+	{ ON(group) ? (u32)(uintptr_t)vmi_call_##name : 0,		\
+	  ON(group) ? VMI_RELOCATION_JUMP_REL : VMI_RELOCATION_NONE, {0} }
 #define RELOC_NONE(name, group) { 0, VMI_RELOCATION_NONE, {0} }
 #define RELOC(nr, name, group, impl, tr) [nr] = RELOC_##impl(name, group),
 
@@ -64,6 +68,8 @@ VMI_ROM_CALLS(CHECK)
 _Static_assert(sizeof(struct vmi_rom_reloc) == 8, "reloc entry");
 _Static_assert(offsetof(struct vmi_rom_state, lazy_mode) ==
 	       VMI_ROM_STATE_LAZY_MODE, "state lazy_mode");
+_Static_assert(offsetof(struct vmi_rom_state, kernel_ss) ==
+	       VMI_ROM_STATE_KERNEL_SS, "state kernel_ss");
 _Static_assert(offsetof(struct vmi_rom_state, counters) ==
 	       VMI_ROM_STATE_COUNTERS, "state counters");
 _Static_assert(sizeof(struct vmi_rom_state) == VMI_ROM_PRIV, "state size");

@@ -12,7 +12,7 @@ ROM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ABI_H = os.path.join(ROM_DIR, '..', 'include', 'asm-x86', 'vmi', 'abi.h')
 CALLTAB_H = os.path.join(ROM_DIR, 'calltab.h')
 
-KINDS = {'NONE': 0, 'TRAP': 1, 'DEFER': 2, 'FLUSH': 3, 'LAZY': 4}
+KINDS = {'NONE': 0, 'TRAP': 1, 'DEFER': 2, 'FLUSH': 3, 'LAZY': 4, 'CPU': 5}
 
 
 def _defines(path):
@@ -29,11 +29,12 @@ ROMDEF = _defines(CALLTAB_H)
 
 
 def calltab():
-    """[(nr, name, group, impl, kind)] from VMI_ROM_CALLS in calltab.h."""
+    """[(nr, name, group, reloc type, kind)] from VMI_ROM_CALLS in calltab.h."""
     text = open(CALLTAB_H).read()
-    rows = re.findall(r'X\((\d+),\s*(\w+),\s*(\w+),\s*(IMPL|NONE),\s*(\w+)\)',
+    rows = re.findall(r'X\((\d+),\s*(\w+),\s*(\w+),\s*(IMPL|JUMP|NONE),\s*(\w+)\)',
                       text)
-    calls = [(int(n), name, g, impl == 'IMPL', KINDS[k])
+    reloc_type = {'NONE': 0, 'IMPL': 1, 'JUMP': 2}
+    calls = [(int(n), name, g, reloc_type[impl], KINDS[k])
              for n, name, g, impl, k in rows]
     assert [c[0] for c in calls] == list(range(len(calls))), 'calltab order'
     return calls

@@ -184,9 +184,14 @@ enum vmi_call {
 
 #define VMI_LINEAR_MAP_SLOTS		4
 /*
- * Project extension: the project ROM reaches the local APIC through the
- * guest's own mapping of it, which the guest registers in this slot.
+ * Slot use. The ABI leaves it to the guest; these are the values both
+ * sides of this project agree on. Slot 0 is Linux's lowmem direct map;
+ * slot 3 is a project convention: the linear address of the local APIC
+ * page (the kernel's FIX_APIC_BASE), which a ROM that runs in the guest's
+ * address space needs for APICRead/APICWrite, alarms on the LVTT and
+ * SetInitialAPState. Both are registered on every CPU.
  */
+#define VMI_LINEAR_MAP_SLOT_DIRECT	0
 #define VMI_LINEAR_MAP_SLOT_APIC	3
 
 /*
@@ -321,7 +326,7 @@ struct vmi_rom_state {
 	u32 magic;			// VMI_STATE_MAGIC
 	u32 version;			// VMI_STATE_VERSION
 	u32 lazy_mode;			// last SetLazyMode value
-	u32 reserved;
+	u32 kernel_ss;			// SS at VMI_Init (a flat segment)
 	u64 counters[VMI_COUNTER_SLOTS];
 } __packed;
 

@@ -212,10 +212,10 @@ vmi_invoke:
 	ret
 
 /*
- * int call_iret(u32 fn, u32 eflags, struct vregs *io): call the ROM's IRET
- * with a same-privilege frame (EIP = 1f, CS, eflags) above the return
- * address. Returns 1 if control came back through the frame, -1 if the
- * ROM returned normally. io gets the registers at the landing point.
+ * int call_iret(u32 fn, u32 eflags, struct vregs *io): jump to the ROM's
+ * IRET with a same-privilege frame (EIP = 1f, CS, eflags) at [esp].
+ * Returns 1 when control comes back through the frame; io gets the
+ * registers at the landing point.
  */
 	.globl	call_iret
 call_iret:
@@ -236,10 +236,7 @@ call_iret:
 	mov	$0x22222222, %esi
 	mov	$0x33333333, %edi
 	mov	$0x44444444, %ebp
-	call	*inv_fn
-	mov	inv_esp, %esp			/* returned: wrong */
-	mov	$-1, %eax
-	jmp	2f
+	jmp	*inv_fn				/* JUMP_REL: never returns */
 1:	mov	%edi, inv_tmp
 	mov	inv_io, %edi
 	mov	%ebx, 12(%edi)
@@ -263,8 +260,7 @@ call_iret:
 /*
  * int call_sysexit(u32 fn): enter user mode through the ROM's SYSEXIT at
  * user_entry on user_stack_top; user code comes back with int $0x80,
- * whose handler resumes at user_back. Returns 1 on the way back, -1 if
- * the ROM returned.
+ * whose handler resumes at user_back. Returns 1 on the way back.
  */
 	.globl	call_sysexit
 call_sysexit:
@@ -277,15 +273,11 @@ call_sysexit:
 	mov	%esp, inv_esp
 	mov	$user_entry, %edx
 	mov	$user_stack_top, %ecx
-	call	*inv_fn
-	mov	inv_esp, %esp			/* returned: wrong */
-	mov	$-1, %eax
-	jmp	user_back
+	jmp	*inv_fn				/* JUMP_REL: never returns */
 
 /*
  * int call_iret_user(u32 fn): the same trip through the ROM's IRET with a
- * ring-3 frame (EIP, CS 0x1b, EFLAGS IF, ESP, SS 0x23) above the return
- * address.
+ * ring-3 frame (EIP, CS 0x1b, EFLAGS IF, ESP, SS 0x23) at [esp].
  */
 	.globl	call_iret_user
 call_iret_user:
@@ -301,10 +293,7 @@ call_iret_user:
 	pushl	$0x202
 	pushl	$0x1b
 	pushl	$user_entry
-	call	*inv_fn
-	mov	inv_esp, %esp			/* returned: wrong */
-	mov	$-1, %eax
-	jmp	user_back
+	jmp	*inv_fn				/* JUMP_REL: never returns */
 
 	.globl	int80_stub
 int80_stub:

@@ -337,8 +337,9 @@ static const char *const group_names[VMI_ROM_GROUP_COUNT] = {
 static const char *const call_names[VMI_CALL_COUNT] = { VMI_ROM_CALLS(NAME) };
 #define GROUP(nr, name, group, impl, tr) [nr] = GROUP_##group,
 static const u32 call_group[VMI_CALL_COUNT] = { VMI_ROM_CALLS(GROUP) };
-#define IMPL_IMPL 1
-#define IMPL_NONE 0
+#define IMPL_IMPL VMI_RELOCATION_CALL_REL
+#define IMPL_JUMP VMI_RELOCATION_JUMP_REL
+#define IMPL_NONE VMI_RELOCATION_NONE
 #define IMPL(nr, name, group, impl, tr) [nr] = IMPL_##impl,
 static const u8 call_impl[VMI_CALL_COUNT] = { VMI_ROM_CALLS(IMPL) };
 #define KIND(nr, name, group, impl, tr) [nr] = VMI_TR_##tr,
@@ -374,7 +375,8 @@ static const struct vmi_rom_header *scan_rom(void)
 
 static int offered(int nr)
 {
-	return reloc[nr].type == VMI_RELOCATION_CALL_REL;
+	return reloc[nr].type == VMI_RELOCATION_CALL_REL ||
+	       reloc[nr].type == VMI_RELOCATION_JUMP_REL;
 }
 
 /* Expected transitions for one call, advancing the guest's own model. */
@@ -395,6 +397,12 @@ static u32 model(int slot, u32 arg)
 	case VMI_TR_FLUSH:
 		model_pending = 0;
 		t = 1;
+		break;
+	case VMI_TR_CPU:
+		if (model_lazy == VMI_LAZY_CPU_STATE)
+			model_pending++;
+		else
+			t = 1;
 		break;
 	case VMI_TR_LAZY:
 		if (arg != VMI_LAZY_MMU_UPDATES && model_pending) {
@@ -777,7 +785,7 @@ static void test_xfer(void)
 		T(r.esp == r.esp_expected);
 		T(state->counters[VMI_CALL_IRET] == c0 + 1);
 		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0 + expect_t);
-		report(ok, "IRET (CALL_REL) returns through the iret frame");
+		report(ok, "IRET (JUMP_REL) returns through the iret frame");
 
 		ok = 1;
 		user_cs = user_ss = user_eax = user_eflags = 0;
@@ -793,7 +801,7 @@ static void test_xfer(void)
 		T(user_eflags & 0x200);
 		T(state->counters[VMI_CALL_IRET] == c0 + 1);
 		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0 + expect_t);
-		report(ok, "IRET (CALL_REL) returns to ring 3 through a full frame");
+		report(ok, "IRET (JUMP_REL) returns to ring 3 through a full frame");
 	}
 	if (need(VMI_CALL_SYSEXIT)) {
 		ok = 1;
@@ -927,6 +935,24 @@ static void test_lazy(void)
 	T(state->lazy_mode == 0 && cpu->lazy_mode == 0);
 	report(ok, "SetLazyMode records the mode (global copy and this CPU's entry)");
 
+	if (offered(VMI_CALL_SetDR)) {
+		u64 t0;
+
+		ok = vcall(VMI_CALL_SetLazyMode, VMI_LAZY_CPU_STATE, 0, 0, 0, 0,
+			   VMI_LAZY_CPU_STATE);
+		t0 = state->counters[VMI_COUNTER_TRANSITIONS];
+		ok &= CALL3(SetDR, 7, 0, 0);
+		ok &= CALL3(SetDR, 7, 0, 0);
+		T(cpu->pending == 2);
+		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0);
+		ok &= vcall(VMI_CALL_SetLazyMode, 0, 0, 0, 0, 0, 0);
+		T(cpu->pending == 0);
+		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0 + 1);
+		ok &= CALL3(SetDR, 7, 0, 0);
+		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0 + 2);
+		report(ok, "CPU-state calls in lazy CPU mode cost one transition at the flush");
+	}
+
 	if (!offered(VMI_CALL_SetPxE) || !offered(VMI_CALL_UpdatePxELong) ||
 	    !offered(VMI_CALL_InvalPage)) {
 		skip("deferred MMU updates", "needs the mmu group");
@@ -951,6 +977,111 @@ static void test_lazy(void)
 	ok &= CALL3(InvalPage, (u32)&pte, 0, 0);
 	ok &= vcall(VMI_CALL_SetLazyMode, 0, 0, 0, 0, 0, 0);
 	report(ok, "DEFER updates in lazy MMU mode cost one transition at the flush");
+}
+
+/*
+ * Batching as a monitor would price it, with expectations written out
+ * here rather than taken from model(): inside SetLazyMode(MMU), deferred
+ * updates of every kind cost no transition however many there are; the
+ * flush that ends the batch costs exactly one, whichever call ends it
+ * (leaving lazy mode, switching to CPU mode, FlushTLB, SetCR3); an empty
+ * batch costs nothing to end; re-entering MMU mode keeps the queue; a
+ * trap that does not flush (CPUID) leaves the queue alone; DEFER outside
+ * MMU mode (off or CPU mode) costs one each.
+ */
+#define LAZY_BATCH	512
+
+static u64 transitions(void)
+{
+	return ((volatile struct vmi_rom_state *)state)->counters[VMI_COUNTER_TRANSITIONS];
+}
+
+static void test_lazy_batch(void)
+{
+	static volatile u32 pte32[LAZY_BATCH];
+	static volatile u64 pte64[LAZY_BATCH] __attribute__((aligned(8)));
+	u32 defer = VMI_PAGE_PT | VMI_PAGE_DEFER | VMI_PAGE_CURRENT_AS;
+	struct vmi_rom_pcpu *cpu;
+	u32 a, b, c, d, i;
+	u64 t0;
+	int ok = 1;
+
+	if (!offered(VMI_CALL_SetLazyMode) || !offered(VMI_CALL_SetPxE) ||
+	    !offered(VMI_CALL_SetPxELong) || !offered(VMI_CALL_UpdatePxE) ||
+	    !offered(VMI_CALL_UpdatePxELong) || !offered(VMI_CALL_FlushTLB) ||
+	    !offered(VMI_CALL_SetCR3)) {
+		skip("lazy MMU batches", "needs the lazy and mmu groups");
+		return;
+	}
+	cpuid(1, &a, &b, &c, &d);
+	cpu = &priv->pcpu[(b >> 24) & (VMI_ROM_MAX_CPUS - 1)];
+
+	/* A batch of 4 x LAZY_BATCH updates, ended by leaving lazy mode. */
+	ok &= vcall(VMI_CALL_SetLazyMode, VMI_LAZY_MMU_UPDATES, 0, 0, 0, 0,
+		    VMI_LAZY_MMU_UPDATES);
+	t0 = transitions();
+	for (i = 0; i < LAZY_BATCH; i++) {
+		ok &= CALLA(SetPxE, 0x1000 * i + 0x67, (u32)&pte32[i], defer, 0,
+			    defer);
+		ok &= vcall(VMI_CALL_SetPxELong, 0x1000 * i + 0x67, 0x80000000,
+			    (u32)&pte64[i], defer, 0, defer);
+		ok &= vcall(VMI_CALL_UpdatePxE, (u32)&pte32[i], defer, 0, 0, 0,
+			    defer);
+		ok &= vcall(VMI_CALL_UpdatePxELong, (u32)&pte64[i], defer, 0,
+			    0, 0, defer);
+	}
+	T(transitions() == t0);
+	T(cpu->pending == 4 * LAZY_BATCH && priv->pending == 4 * LAZY_BATCH);
+	T(pte32[LAZY_BATCH - 1] == 0x1000 * (LAZY_BATCH - 1) + 0x67);
+	T(pte64[7] == (0x8000000000000000ull | (0x7000 + 0x67)));
+	/* Re-entering MMU mode and a non-flushing trap keep the queue. */
+	ok &= vcall(VMI_CALL_SetLazyMode, VMI_LAZY_MMU_UPDATES, 0, 0, 0, 0,
+		    VMI_LAZY_MMU_UPDATES);
+	T(transitions() == t0 && cpu->pending == 4 * LAZY_BATCH);
+	ok &= CALL3(CPUID, 0, 0, 0);
+	T(transitions() == t0 + 1 && cpu->pending == 4 * LAZY_BATCH);
+	ok &= vcall(VMI_CALL_SetLazyMode, VMI_LAZY_MODE_OFF, 0, 0, 0, 0, 0);
+	T(transitions() == t0 + 2);
+	T(cpu->pending == 0 && priv->pending == 0);
+	/* An empty batch costs nothing to end. */
+	ok &= vcall(VMI_CALL_SetLazyMode, VMI_LAZY_MMU_UPDATES, 0, 0, 0, 0,
+		    VMI_LAZY_MMU_UPDATES);
+	ok &= vcall(VMI_CALL_SetLazyMode, VMI_LAZY_MODE_OFF, 0, 0, 0, 0, 0);
+	T(transitions() == t0 + 2);
+	report(ok, "lazy MMU: 2048 deferred updates cost 0 transitions, their flush 1, an empty flush 0");
+
+	/* Switching from MMU to CPU mode flushes; DEFER in CPU mode traps. */
+	ok = vcall(VMI_CALL_SetLazyMode, VMI_LAZY_MMU_UPDATES, 0, 0, 0, 0,
+		   VMI_LAZY_MMU_UPDATES);
+	t0 = transitions();
+	for (i = 0; i < 16; i++)
+		ok &= CALLA(SetPxE, 0x67, (u32)&pte32[i], defer, 0, defer);
+	T(transitions() == t0 && cpu->pending == 16);
+	ok &= vcall(VMI_CALL_SetLazyMode, VMI_LAZY_CPU_STATE, 0, 0, 0, 0,
+		    VMI_LAZY_CPU_STATE);
+	T(transitions() == t0 + 1 && cpu->pending == 0);
+	for (i = 0; i < 16; i++)
+		ok &= CALLA(SetPxE, 0x67, (u32)&pte32[i], defer, 0, defer);
+	T(transitions() == t0 + 17 && cpu->pending == 0);
+	ok &= vcall(VMI_CALL_SetLazyMode, VMI_LAZY_MODE_OFF, 0, 0, 0, 0, 0);
+	T(transitions() == t0 + 17);
+	report(ok, "lazy MMU -> CPU mode flushes once; DEFER outside MMU mode costs one each");
+
+	/* FlushTLB and SetCR3 end a batch with their own single exit. */
+	ok = vcall(VMI_CALL_SetLazyMode, VMI_LAZY_MMU_UPDATES, 0, 0, 0, 0,
+		   VMI_LAZY_MMU_UPDATES);
+	t0 = transitions();
+	for (i = 0; i < 100; i++)
+		ok &= CALLA(SetPxE, 0x67, (u32)&pte32[i], defer, 0, defer);
+	ok &= CALL3(FlushTLB, VMI_FLUSH_TLB, 0, 0);
+	T(transitions() == t0 + 1 && cpu->pending == 0);
+	for (i = 0; i < 100; i++)
+		ok &= CALLA(SetPxE, 0x67, (u32)&pte32[i], defer, 0, defer);
+	ok &= CALL3(SetCR3, read_cr3(), 0, 0);
+	T(transitions() == t0 + 2 && cpu->pending == 0);
+	ok &= vcall(VMI_CALL_SetLazyMode, VMI_LAZY_MODE_OFF, 0, 0, 0, 0, 0);
+	T(transitions() == t0 + 2 && priv->pending == 0);
+	report(ok, "lazy MMU: FlushTLB and SetCR3 each end a batch of 100 with one transition");
 }
 
 static void test_misc(void)
@@ -1614,8 +1745,8 @@ static void check_init_and_relocs(void)
 	g0 = state->counters[VMI_COUNTER_GET_RELOC];
 	for (nr = 0; nr < VMI_CALL_COUNT; nr++) {
 		u64 v = getreloc(nr);
-		u32 expect = call_impl[nr] && !(none_mask & call_group[nr]) ?
-			     VMI_RELOCATION_CALL_REL : VMI_RELOCATION_NONE;
+		u32 expect = !(none_mask & call_group[nr]) ?
+			     call_impl[nr] : VMI_RELOCATION_NONE;
 
 		reloc[nr].eip = (u32)v;
 		reloc[nr].type = (u32)(v >> 32);
@@ -1747,6 +1878,7 @@ u32 guest_main(u32 magic, const struct mb_info *mbi)
 	test_xfer();
 	test_mmu();
 	test_lazy();
+	test_lazy_batch();
 	test_misc();
 	test_apic();
 	test_timer();

@@ -2,23 +2,30 @@
 /*
  * Binding the ROM's calls into pv_ops.
  *
- * Owns the relocation table: every call number is queried once through
- * VMI_GetRelocationInfo and checked (type known, target inside the ROM,
- * JUMP only for IRET and SYSEXIT) before anything is bound; one bad answer
- * refuses the whole ROM. Binding then walks a table of pv_ops slots: a
- * CALL_REL answer points the slot (or its wrapper) at the ROM, NOP installs
- * paravirt_nop, NONE leaves the native op. The alternatives pass that runs
- * later turns every patched call site into a direct call to whatever the
- * slot holds, or into NOPs for paravirt_nop.
+ * Owns the relocation table and the binding engine. Every call number is
+ * queried once through VMI_GetRelocationInfo and checked (type known,
+ * target inside the ROM, JUMP only for IRET and SYSEXIT) before anything
+ * is bound; one bad answer refuses the whole ROM.
  *
- * Only slots that exist in the 6.12 i386 pv_ops without PARAVIRT_XXL are
- * bound here: io_delay and the TLB flushes.
+ * Binding then walks the tables of the concern files (cpu.c, mmu.c,
+ * lazy.c): per
+ * slot, CALL_REL points the slot (or its wrapper) at the ROM, NOP installs
+ * paravirt_nop where the slot returns nothing, NONE leaves the native op,
+ * a vmi= option keeps a whole group native. IRET and SYSEXIT must be
+ * JUMP_REL. Because it all happens at the top of setup_arch(), the
+ * alternatives pass that runs later turns every patched call site into a
+ * direct call to whatever the slot holds (NOPs for paravirt_nop), and the
+ * exit paths into direct jumps.
+ *
+ * X86_FEATURE_PV_XXL is set when at least one PARAVIRT_XXL slot reaches
+ * the ROM: without it the XXL sites are patched back to native code.
  */
 #define pr_fmt(fmt) "vmi: " fmt
 
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/printk.h>
+#include <asm/cpufeature.h>
 #include <asm/paravirt.h>
 
 #include "vmi.h"
@@ -71,85 +78,101 @@ int __init vmi_query_relocations(void)
 	return 0;
 }
 
-static void (*vmi_flush_tlb_raw)(u32 flags) __ro_after_init;
+unsigned long vmi_call_target[VMI_CALL_COUNT] __ro_after_init;
 
-static void vmi_flush_tlb_user(void)
-{
-	vmi_flush_tlb_raw(VMI_FLUSH_TLB);
-}
-
-static void vmi_flush_tlb_kernel(void)
-{
-	vmi_flush_tlb_raw(VMI_FLUSH_TLB | VMI_FLUSH_GLOBAL);
-}
-
-/*
- * One pv_ops slot fed by one VMI call. @wrapper, when set, adapts the
- * slot's C prototype to the call's registers; otherwise the ROM address
- * goes into the slot directly. @raw receives the ROM address a wrapper
- * calls through.
- */
-struct vmi_binding {
-	const char *slot_name;
-	void **slot;
-	unsigned int call;
-	void *wrapper;
-	void **raw;
-	unsigned long skip_opts;
+static const struct vmi_binding_table *const vmi_tables[] = {
+	&vmi_cpu_table,
+	&vmi_mmu_table,
+	&vmi_lazy_table,
 };
 
-static const struct vmi_binding vmi_bindings[] __initconst = {
-	{
-		.slot_name = "cpu.io_delay",
-		.slot = (void **)&pv_ops.cpu.io_delay,
-		.call = VMI_CALL_IODelay,
-	}, {
-		.slot_name = "mmu.flush_tlb_user",
-		.slot = (void **)&pv_ops.mmu.flush_tlb_user,
-		.call = VMI_CALL_FlushTLB,
-		.wrapper = vmi_flush_tlb_user,
-		.raw = (void **)&vmi_flush_tlb_raw,
-		.skip_opts = VMI_OPT_NOMM,
-	}, {
-		.slot_name = "mmu.flush_tlb_kernel",
-		.slot = (void **)&pv_ops.mmu.flush_tlb_kernel,
-		.call = VMI_CALL_FlushTLB,
-		.wrapper = vmi_flush_tlb_kernel,
-		.raw = (void **)&vmi_flush_tlb_raw,
-		.skip_opts = VMI_OPT_NOMM,
-	}, {
-		.slot_name = "mmu.flush_tlb_one_user",
-		.slot = (void **)&pv_ops.mmu.flush_tlb_one_user,
-		.call = VMI_CALL_InvalPage,
-		.skip_opts = VMI_OPT_NOMM,
-	},
-};
+#define VMI_MAX_BINDINGS	64
+static u8 vmi_outcomes[ARRAY_SIZE(vmi_tables)][VMI_MAX_BINDINGS] __ro_after_init;
+
+const struct vmi_binding_table *vmi_binding_table(unsigned int i)
+{
+	return i < ARRAY_SIZE(vmi_tables) ? vmi_tables[i] : NULL;
+}
+
+enum vmi_bind_outcome vmi_binding_outcome(unsigned int table, unsigned int i)
+{
+	return vmi_outcomes[table][i];
+}
+
+static enum vmi_bind_outcome __init vmi_bind_one(const struct vmi_binding *b)
+{
+	const struct vmi_relocation_info *rel = &vmi_rom.reloc[b->call];
+	void *target = (void *)(unsigned long)rel->eip;
+
+	if (vmi_options & b->skip_opts)
+		return VMI_BOUND_OPTION;
+
+	if (b->kind == VMI_BIND_JUMP) {
+		if (rel->type == VMI_RELOCATION_JUMP_REL) {
+			*b->slot = target;
+			return VMI_BOUND_ROM;
+		}
+		if (rel->type == VMI_RELOCATION_NONE)
+			return VMI_BOUND_NATIVE;
+		pr_warn("%s needs a JUMP relocation, the ROM gave type %u: keeping the native %s\n",
+			vmi_call_name(b->call), rel->type, b->slot_name);
+		return VMI_BOUND_REFUSED;
+	}
+
+	switch (rel->type) {
+	case VMI_RELOCATION_CALL_REL:
+		*b->slot = b->kind == VMI_BIND_WRAPPER ? b->wrapper : target;
+		return VMI_BOUND_ROM;
+	case VMI_RELOCATION_NOP:
+		if (b->kind == VMI_BIND_DIRECT && b->nop_ok) {
+			*b->slot = paravirt_nop;
+			return VMI_BOUND_NOP;
+		}
+		return VMI_BOUND_NATIVE;
+	default:
+		return VMI_BOUND_NATIVE;
+	}
+}
 
 void __init vmi_bind(void)
 {
-	unsigned int i;
+	bool xxl = false;
+	unsigned int t, i, call;
 
-	for (i = 0; i < ARRAY_SIZE(vmi_bindings); i++) {
-		const struct vmi_binding *b = &vmi_bindings[i];
-		const struct vmi_relocation_info *rel = &vmi_rom.reloc[b->call];
+	for (call = 0; call < VMI_CALL_COUNT; call++)
+		if (vmi_rom.reloc[call].type == VMI_RELOCATION_CALL_REL)
+			vmi_call_target[call] = vmi_rom.reloc[call].eip;
 
-		if (vmi_options & b->skip_opts)
-			continue;
+	for (t = 0; t < ARRAY_SIZE(vmi_tables); t++) {
+		const struct vmi_binding_table *table = vmi_tables[t];
 
-		switch (rel->type) {
-		case VMI_RELOCATION_CALL_REL:
-			if (b->raw)
-				*b->raw = (void *)(unsigned long)rel->eip;
-			*b->slot = b->wrapper ?: (void *)(unsigned long)rel->eip;
-			vmi_rom.bound++;
-			break;
-		case VMI_RELOCATION_NOP:
-			if (!b->wrapper)
-				*b->slot = paravirt_nop;
-			break;
-		default:
-			pr_debug("keeping native %s\n", b->slot_name);
-			break;
+		BUILD_BUG_ON(ARRAY_SIZE(vmi_outcomes[0]) < VMI_MAX_BINDINGS);
+		for (i = 0; i < table->count && i < VMI_MAX_BINDINGS; i++) {
+			const struct vmi_binding *b = &table->bindings[i];
+			enum vmi_bind_outcome o = vmi_bind_one(b);
+
+			vmi_outcomes[t][i] = o;
+			if (o == VMI_BOUND_ROM || o == VMI_BOUND_NOP) {
+				vmi_rom.bound++;
+				xxl |= !b->not_xxl;
+			}
 		}
+		WARN_ON(table->count > VMI_MAX_BINDINGS);
 	}
+
+	if (xxl) {
+		setup_force_cpu_cap(X86_FEATURE_PV_XXL);
+		/*
+		 * The ROM's IRET is a real iret on our own GDT: the ESPFIX
+		 * sequence for 16-bit stacks is still needed, which the
+		 * kernel assumes otherwise once a backend owns IRET.
+		 */
+		if (pv_ops.cpu.iret != native_iret)
+			setup_force_cpu_bug(X86_BUG_ESPFIX);
+	}
+	vmi_register_direct_map();
+	vmi_power_init();
+	vmi_lazy_init();
+	vmi_apic_init();
+	vmi_smp_init();
 }

@@ -5,6 +5,8 @@
  *   status    "active", or "native: <why>" (no ROM, refused, vmi=off)
  *   identity  the accepted ROM: strings, versions, address, relocations
  *   calls     one line per call: number, name, relocation, target, count
+ *   bindings  one line per pv_ops slot: group, slot, call, what it got
+ *   lazy      the lazy-mode queue's statistics (lazy.c)
  *
  * Counts are read from the ROM's own state block (see abi.h, project
  * extension); they are the ROM's word, not the kernel's, and are shown as
@@ -96,6 +98,32 @@ static int calls_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(calls);
 
+static const char *const vmi_outcome_names[] = {
+	[VMI_BOUND_NATIVE]	= "native",
+	[VMI_BOUND_ROM]		= "rom",
+	[VMI_BOUND_NOP]		= "nop",
+	[VMI_BOUND_OPTION]	= "native-option",
+	[VMI_BOUND_REFUSED]	= "native-refused",
+};
+
+static int bindings_show(struct seq_file *m, void *unused)
+{
+	const struct vmi_binding_table *table;
+	unsigned int t, i;
+
+	for (t = 0; (table = vmi_binding_table(t)); t++) {
+		for (i = 0; i < table->count; i++) {
+			const struct vmi_binding *b = &table->bindings[i];
+
+			seq_printf(m, "%-4s %-24s %-20s %s\n", table->name,
+				   b->slot_name, vmi_call_name(b->call),
+				   vmi_outcome_names[vmi_binding_outcome(t, i)]);
+		}
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bindings);
+
 static int __init vmi_debugfs_init(void)
 {
 	struct dentry *dir = debugfs_create_dir("vmi", NULL);
@@ -105,6 +133,9 @@ static int __init vmi_debugfs_init(void)
 		debugfs_create_file("identity", 0444, dir, NULL,
 				    &identity_fops);
 		debugfs_create_file("calls", 0444, dir, NULL, &calls_fops);
+		debugfs_create_file("bindings", 0444, dir, NULL,
+				    &bindings_fops);
+		vmi_lazy_debugfs(dir);
 	}
 	return 0;
 }

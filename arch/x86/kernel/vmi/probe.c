@@ -56,6 +56,7 @@ static const struct vmi_option vmi_option_names[] __initconst = {
 	{ "noapic",	VMI_OPT_NOAPIC },
 	{ "nosmp",	VMI_OPT_NOSMP },
 	{ "nolazy",	VMI_OPT_NOLAZY },
+	{ "verify",	VMI_OPT_VERIFY },
 };
 
 /*

@@ -26,10 +26,11 @@
  * Rules: the timer is used only if GetCycleFrequency is CALL_REL and
  * vmi=notimer is absent. GetCycleCounter must then be CALL_REL too and the
  * rate sane, else all of time stays native with one message. Alarms also
- * need SetAlarm, CancelAlarm and SetLinearMapping, which tells the project
- * ROM where each CPU maps its local APIC (slot 3). Without those, in x2APIC
- * mode, or when the platform IPI vector is taken, the local APIC timer
- * stays native and only the clocks come from the ROM.
+ * need SetAlarm and CancelAlarm, and a usable SetLinearMapping: the
+ * project ROM programs the LVT timer through the APIC page that apic.c
+ * registers in slot 3 on every CPU (vmi_linear_map_all()). Without those,
+ * in x2APIC mode, or when the platform IPI vector is taken, the local APIC
+ * timer stays native and only the clocks come from the ROM.
  */
 #define pr_fmt(fmt) "vmi: " fmt
 
@@ -53,7 +54,6 @@
 #include <asm/irq.h>
 #include <asm/irq_vectors.h>
 #include <asm/paravirt.h>
-#include <asm/pgtable_types.h>
 #include <asm/x86_init.h>
 
 #include "vmi.h"
@@ -69,7 +69,6 @@ struct vmi_timer_calls {
 	void (*set_alarm)(u32 flags, u64 expiry, u64 period);
 	u32 (*cancel_alarm)(u32 flags);
 	u64 (*get_wallclock)(void);
-	void (*set_linear_mapping)(u32 slot, u32 va, u32 pages, u32 pfn);
 };
 
 static struct vmi_timer_calls vmi_timer __ro_after_init;
@@ -79,15 +78,6 @@ static u32 vmi_ns_shift __ro_after_init;
 static u64 vmi_sched_clock_base __ro_after_init;
 static void (*vmi_native_get_wallclock)(struct timespec64 *ts) __ro_after_init;
 static const char *vmi_alarm_state __ro_after_init = "native: not set up";
-
-static void * __init vmi_rom_call(unsigned int call)
-{
-	const struct vmi_relocation_info *rel = &vmi_rom.reloc[call];
-
-	if (rel->type != VMI_RELOCATION_CALL_REL)
-		return NULL;
-	return (void *)(unsigned long)rel->eip;
-}
 
 static __always_inline u64 vmi_read_real(void)
 {
@@ -257,19 +247,15 @@ static void vmi_alarm_interrupt(void)
 }
 
 /*
- * On the CPU being brought up: tell the ROM where this CPU's local APIC
- * is mapped, leave the vector in LVTT (masked; SetAlarm unmasks it) and
- * register the device. Limits: 1 us to 1 s, well inside the 2^32 APIC
- * ticks an LVTT alarm can count.
+ * On the CPU being brought up: leave the vector in LVTT (masked; SetAlarm
+ * unmasks it) and register the device. Limits: 1 us to 1 s, well inside
+ * the 2^32 APIC ticks an LVTT alarm can count.
  */
 static void vmi_alarm_setup_cpu(void)
 {
 	struct clock_event_device *evt = this_cpu_ptr(&vmi_clockevent);
 	u32 hz = vmi_cycle_hz >> vmi_alarm_shift;
-	unsigned long va = APIC_BASE;
 
-	vmi_timer.set_linear_mapping(VMI_LINEAR_MAP_SLOT_APIC, va, 1,
-				     PHYS_PFN(slow_virt_to_phys((void *)va)));
 	apic_write(APIC_LVTT, APIC_LVT_MASKED | VMI_ALARM_VECTOR);
 
 	*evt = vmi_clockevent_template;
@@ -304,14 +290,13 @@ static void __init vmi_alarm_setup_boot_cpu(void)
 
 static const char * __init vmi_alarm_init(void)
 {
-	vmi_timer.set_alarm = vmi_rom_call(VMI_CALL_SetAlarm);
-	vmi_timer.cancel_alarm = vmi_rom_call(VMI_CALL_CancelAlarm);
-	vmi_timer.set_linear_mapping = vmi_rom_call(VMI_CALL_SetLinearMapping);
+	vmi_timer.set_alarm = vmi_call_addr(VMI_CALL_SetAlarm);
+	vmi_timer.cancel_alarm = vmi_call_addr(VMI_CALL_CancelAlarm);
 	if (!vmi_timer.set_alarm || !vmi_timer.cancel_alarm) {
 		vmi_alarm_state = "native: no SetAlarm/CancelAlarm";
 		return "no SetAlarm/CancelAlarm";
 	}
-	if (!vmi_timer.set_linear_mapping) {
+	if (!vmi_linear_map_usable()) {
 		vmi_alarm_state = "native: no SetLinearMapping for the APIC page";
 		return "no SetLinearMapping for the APIC page";
 	}
@@ -374,12 +359,12 @@ void __init vmi_time_init(void)
 		pr_info("timer: native (vmi=notimer)\n");
 		return;
 	}
-	get_freq = vmi_rom_call(VMI_CALL_GetCycleFrequency);
+	get_freq = vmi_call_addr(VMI_CALL_GetCycleFrequency);
 	if (!get_freq) {
 		pr_info("timer: native (no GetCycleFrequency in the ROM)\n");
 		return;
 	}
-	get_counter = vmi_rom_call(VMI_CALL_GetCycleCounter);
+	get_counter = vmi_call_addr(VMI_CALL_GetCycleCounter);
 	if (!get_counter) {
 		pr_warn("timer: GetCycleFrequency without GetCycleCounter, staying native\n");
 		return;
@@ -399,7 +384,7 @@ void __init vmi_time_init(void)
 	x86_platform.calibrate_tsc = vmi_tsc_khz;
 	x86_platform.calibrate_cpu = vmi_tsc_khz;
 
-	vmi_timer.get_wallclock = vmi_rom_call(VMI_CALL_GetWallclockTime);
+	vmi_timer.get_wallclock = vmi_call_addr(VMI_CALL_GetWallclockTime);
 	if (vmi_timer.get_wallclock) {
 		vmi_native_get_wallclock = x86_platform.get_wallclock;
 		x86_platform.get_wallclock = vmi_get_wallclock;

@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The CPU-state, descriptor-table, interrupt-flag and exit-path ops of the
+ * VMI backend, and the machine's power-off and reset.
+ *
+ * Owns the binding table of those pv_ops slots. A slot whose C prototype
+ * already is the call's register contract (regparm(3): EAX, EDX, ECX,
+ * then the stack) holds the ROM address itself; the others get a wrapper
+ * here that adapts the arguments. The interrupt-flag calls preserve every
+ * register but EFLAGS and their output, so they go straight into the
+ * callee-save slots; GetCR2 is a standard call and reaches read_cr2 (a
+ * callee-save slot) through a thunk.
+ *
+ * IRET and SYSEXIT are jump targets: the ROM must offer them as JUMP_REL.
+ * The entry code's alternatives then turn the exit sites into direct jumps
+ * to the ROM. The ROM's IRET is a real iret on the guest's own GDT, so
+ * returns to 16-bit stacks keep the kernel's ESPFIX sequence, and a bad
+ * user frame makes it fault inside the ROM, where a die notifier sends
+ * the fault where the native iret's exception-table entry would.
+ *
+ * Rules: wrappers only call the ROM through vmi_call_target[], which holds
+ * CALL_REL targets only; a wrapper is installed only when its call is
+ * CALL_REL, so NONE and NOP both leave the native op.
+ */
+#define pr_fmt(fmt) "vmi: " fmt
+
+#include <linux/extable.h>
+#include <linux/init.h>
+#include <linux/kdebug.h>
+#include <linux/kernel.h>
+#include <linux/notifier.h>
+#include <linux/reboot.h>
+#include <linux/smp.h>
+#include <asm/desc.h>
+#include <asm/extable.h>
+#include <asm/paravirt.h>
+#include <asm/processor.h>
+#include <asm/reboot.h>
+#include <asm/trapnr.h>
+
+#include "vmi.h"
+
+typedef void (*vmi_u32_fn)(u32 arg);
+typedef void (*vmi_void_fn)(void);
+typedef u32 (*vmi_get_fn)(void);
+typedef void (*vmi_write_desc_fn)(void *table, u32 index, u32 low, u32 high);
+typedef void (*vmi_kernel_stack_fn)(u32 ss0, u32 esp0);
+
+/* CPUID returns in four registers, EBX included: not a C function. */
+static void vmi_cpuid(unsigned int *ax, unsigned int *bx, unsigned int *cx,
+		      unsigned int *dx)
+{
+	asm volatile("call *%[fn]"
+		     : "+a" (*ax), "=b" (*bx), "+c" (*cx), "=d" (*dx)
+		     : [fn] "m" (vmi_call_target[VMI_CALL_CPUID])
+		     : "memory");
+}
+
+/* GetCR2 may clobber ECX and EDX; read_cr2 is a callee-save slot. */
+static __used unsigned long vmi_read_cr2(void)
+{
+	return vmi_call(GetCR2, vmi_get_fn)();
+}
+
+PV_CALLEE_SAVE_REGS_THUNK(vmi_read_cr2);
+
+static void vmi_load_tr_desc(void)
+{
+	vmi_call(SetTR, vmi_u32_fn)(GDT_ENTRY_TSS * 8);
+}
+
+static void vmi_write_desc(unsigned int call, void *table, int entry,
+			   const void *desc)
+{
+	const u32 *words = desc;
+
+	((vmi_write_desc_fn)vmi_call_target[call])(table, entry, words[0],
+						   words[1]);
+}
+
+static void vmi_write_gdt_entry(struct desc_struct *gdt, int entry,
+				const void *desc, int type)
+{
+	vmi_write_desc(VMI_CALL_WriteGDTEntry, gdt, entry, desc);
+}
+
+static void vmi_write_ldt_entry(struct desc_struct *ldt, int entry,
+				const void *desc)
+{
+	vmi_write_desc(VMI_CALL_WriteLDTEntry, ldt, entry, desc);
+}
+
+static void vmi_write_idt_entry(gate_desc *idt, int entry, const gate_desc *gate)
+{
+	vmi_write_desc(VMI_CALL_WriteIDTEntry, idt, entry, gate);
+}
+
+/*
+ * SetLDT takes a GDT selector: describe the LDT in this CPU's GDT slot
+ * first (through write_gdt_entry, bound or not), then load it.
+ */
+static void vmi_set_ldt(const void *addr, unsigned int entries)
+{
+	u32 selector = 0;
+
+	if (entries) {
+		ldt_desc ldt;
+
+		set_tssldt_descriptor(&ldt, (unsigned long)addr, DESC_LDT,
+				      entries * LDT_ENTRY_SIZE - 1);
+		write_gdt_entry(get_current_gdt_rw(), GDT_ENTRY_LDT, &ldt,
+				DESC_LDT);
+		selector = GDT_ENTRY_LDT * 8;
+	}
+	vmi_call(SetLDT, vmi_u32_fn)(selector);
+}
+
+/*
+ * Only the TLS descriptors that changed cost a call. @cpu is always the
+ * running CPU (the context switch and set_thread_area load their own).
+ */
+static void vmi_load_tls(struct thread_struct *t, unsigned int cpu)
+{
+	struct desc_struct *gdt = get_current_gdt_rw();
+	unsigned int i;
+
+	for (i = 0; i < GDT_ENTRY_TLS_ENTRIES; i++) {
+		unsigned int entry = GDT_ENTRY_TLS_MIN + i;
+
+		if (memcmp(&gdt[entry], &t->tls_array[i], sizeof(gdt[entry])))
+			vmi_write_desc(VMI_CALL_WriteGDTEntry, gdt, entry,
+				       &t->tls_array[i]);
+	}
+}
+
+static void vmi_load_sp0(unsigned long sp0)
+{
+	this_cpu_write(cpu_tss_rw.x86_tss.sp0, sp0);
+	vmi_call(UpdateKernelStack, vmi_kernel_stack_fn)(__KERNEL_DS, sp0);
+}
+
+#define CPU_DIRECT(slot_, call_)					\
+	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_,		\
+	  .call = VMI_CALL_##call_, .kind = VMI_BIND_DIRECT }
+#define CPU_WRAP(slot_, call_, fn_)					\
+	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_,		\
+	  .call = VMI_CALL_##call_, .kind = VMI_BIND_WRAPPER,		\
+	  .wrapper = fn_ }
+#define IRQ_CALLEE_SAVE(slot_, call_)					\
+	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_.func,	\
+	  .call = VMI_CALL_##call_, .kind = VMI_BIND_DIRECT,		\
+	  .skip_opts = VMI_OPT_NOIRQ }
+#define EXIT_JUMP(slot_, call_)						\
+	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_,		\
+	  .call = VMI_CALL_##call_, .kind = VMI_BIND_JUMP,		\
+	  .skip_opts = VMI_OPT_NOIRQ }
+
+static const struct vmi_binding vmi_cpu_bindings[] = {
+	{ .slot_name = "cpu.io_delay", .slot = (void **)&pv_ops.cpu.io_delay,
+	  .call = VMI_CALL_IODelay, .kind = VMI_BIND_DIRECT, .nop_ok = true,
+	  .not_xxl = true },
+	CPU_WRAP(cpu.cpuid, CPUID, vmi_cpuid),
+	CPU_DIRECT(cpu.get_debugreg, GetDR),
+	CPU_DIRECT(cpu.set_debugreg, SetDR),
+	CPU_DIRECT(cpu.read_cr0, GetCR0),
+	CPU_DIRECT(cpu.write_cr0, SetCR0),
+	CPU_DIRECT(cpu.write_cr4, SetCR4),
+	CPU_DIRECT(mmu.read_cr3, GetCR3),
+	CPU_DIRECT(mmu.write_cr2, SetCR2),
+	{ .slot_name = "mmu.read_cr2", .slot = (void **)&pv_ops.mmu.read_cr2.func,
+	  .call = VMI_CALL_GetCR2, .kind = VMI_BIND_WRAPPER,
+	  .wrapper = __raw_callee_save_vmi_read_cr2 },
+	CPU_DIRECT(cpu.wbinvd, WBINVD),
+	CPU_DIRECT(cpu.load_gdt, SetGDT),
+	CPU_DIRECT(cpu.load_idt, SetIDT),
+	CPU_DIRECT(cpu.store_tr, GetTR),
+	CPU_WRAP(cpu.load_tr_desc, SetTR, vmi_load_tr_desc),
+	CPU_WRAP(cpu.set_ldt, SetLDT, vmi_set_ldt),
+	CPU_WRAP(cpu.load_tls, WriteGDTEntry, vmi_load_tls),
+	CPU_WRAP(cpu.write_gdt_entry, WriteGDTEntry, vmi_write_gdt_entry),
+	CPU_WRAP(cpu.write_ldt_entry, WriteLDTEntry, vmi_write_ldt_entry),
+	CPU_WRAP(cpu.write_idt_entry, WriteIDTEntry, vmi_write_idt_entry),
+	CPU_WRAP(cpu.load_sp0, UpdateKernelStack, vmi_load_sp0),
+	CPU_DIRECT(irq.safe_halt, Halt),
+	IRQ_CALLEE_SAVE(irq.save_fl, GetInterruptMask),
+	IRQ_CALLEE_SAVE(irq.irq_disable, DisableInterrupts),
+	IRQ_CALLEE_SAVE(irq.irq_enable, EnableInterrupts),
+	EXIT_JUMP(cpu.iret, IRET),
+	EXIT_JUMP(cpu.irq_enable_sysexit, SYSEXIT),
+};
+
+const struct vmi_binding_table vmi_cpu_table = {
+	.name = "cpu",
+	.bindings = vmi_cpu_bindings,
+	.count = ARRAY_SIZE(vmi_cpu_bindings),
+};
+
+/*
+ * A #GP, #NP or #SS in kernel mode inside the ROM's IRET routine (from its
+ * target to the next call's target) is the exit path's iret refusing a
+ * user frame: continue at the fixup of native_iret's exception-table
+ * entry, which reports it to the task as the native instruction would.
+ */
+static unsigned long vmi_iret_start, vmi_iret_end, vmi_iret_fixup;
+
+static int vmi_iret_fault_notify(struct notifier_block *nb,
+				 unsigned long val, void *data)
+{
+	struct die_args *args = data;
+	struct pt_regs *regs = args->regs;
+
+	if (val != DIE_GPF && val != DIE_TRAP)
+		return NOTIFY_DONE;
+	if (args->trapnr != X86_TRAP_GP && args->trapnr != X86_TRAP_NP &&
+	    args->trapnr != X86_TRAP_SS)
+		return NOTIFY_DONE;
+	if (user_mode(regs) || regs->ip < vmi_iret_start ||
+	    regs->ip >= vmi_iret_end)
+		return NOTIFY_DONE;
+	regs->ip = vmi_iret_fixup;
+	return NOTIFY_STOP;
+}
+
+static struct notifier_block vmi_iret_fault_nb = {
+	.notifier_call = vmi_iret_fault_notify,
+};
+
+static int __init vmi_iret_fault_init(void)
+{
+	const struct exception_table_entry *e;
+	unsigned int call;
+
+	if (!vmi_active || pv_ops.cpu.iret == native_iret)
+		return 0;
+	e = search_exception_tables((unsigned long)native_iret);
+	if (WARN_ON(!e))
+		return 0;
+	vmi_iret_fixup = (unsigned long)&e->fixup + e->fixup;
+	vmi_iret_start = vmi_rom.reloc[VMI_CALL_IRET].eip;
+	vmi_iret_end = vmi_iret_start + 64;
+	for (call = 0; call < VMI_CALL_COUNT; call++) {
+		unsigned long eip = vmi_rom.reloc[call].eip;
+
+		if ((vmi_rom.reloc[call].type == VMI_RELOCATION_CALL_REL ||
+		     vmi_rom.reloc[call].type == VMI_RELOCATION_JUMP_REL) &&
+		    eip > vmi_iret_start && eip < vmi_iret_end)
+			vmi_iret_end = eip;
+	}
+	register_die_notifier(&vmi_iret_fault_nb);
+	return 0;
+}
+early_initcall(vmi_iret_fault_init);
+
+/* Power-off and reset: the ROM's Shutdown and Reboot calls. */
+
+static void vmi_emergency_restart(void)
+{
+	vmi_call(Reboot, vmi_u32_fn)(VMI_REBOOT_HARD);
+}
+
+static int vmi_power_off(struct sys_off_data *data)
+{
+	vmi_call(Shutdown, vmi_void_fn)();
+	return NOTIFY_DONE;
+}
+
+void __init vmi_power_init(void)
+{
+	if (vmi_call_target[VMI_CALL_Reboot])
+		machine_ops.emergency_restart = vmi_emergency_restart;
+}
+
+static int __init vmi_power_off_init(void)
+{
+	struct sys_off_handler *h;
+
+	if (!vmi_active || !vmi_call_target[VMI_CALL_Shutdown])
+		return 0;
+	h = register_sys_off_handler(SYS_OFF_MODE_POWER_OFF,
+				     SYS_OFF_PRIO_FIRMWARE + 1, vmi_power_off,
+				     NULL);
+	if (IS_ERR(h))
+		pr_warn("cannot register the ROM's power-off: %ld\n", PTR_ERR(h));
+	return 0;
+}
+arch_initcall(vmi_power_off_init);

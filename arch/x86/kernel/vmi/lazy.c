@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The lazy-mode queue: page-table updates batched per CPU while the CPU is
+ * in lazy MMU mode, and the lazy CPU mode of a context switch.
+ *
+ * Vocabulary as in Xen's multicalls: a *batch* is this CPU's queue, an
+ * *entry* is one queued update, *issue* sends every entry to the ROM in
+ * order, and a *flush* is an issue for a reason (leaving lazy mode, a full
+ * batch, a CR3 load or TLB flush, a read-back through a hook, a context
+ * switch, any other MMU call that must not overtake the batch).
+ *
+ * What is queued: SetPxE(Long) and UpdatePxE(Long) made in lazy MMU mode,
+ * and single-page invalidations. An update of an entry already in the
+ * batch replaces it (the kernel never reads an entry back inside a lazy
+ * section without a hook); more than VMI_LAZY_INVLPG_MAX invalidations
+ * become one FlushTLB. Issued updates carry VMI_PAGE_DEFER: the ROM keeps
+ * them pending until SetLazyMode(NONE), which ends the section.
+ *
+ * Rules:
+ *  - The batch is per CPU and only touched with interrupts off.
+ *  - Nothing is queued in interrupt context (the lazy mode reads as NONE
+ *    there), and every MMU call that is not queued flushes the batch
+ *    first, so an interrupt handler never sees a stale entry.
+ *  - A context switch leaves lazy MMU mode (paravirt-lazy.c), which
+ *    flushes; the outgoing task re-enters it when it runs again, on
+ *    whatever CPU. So preemption inside a lazy section is safe.
+ *  - Lazy MMU mode nests; SetLazyMode goes to the ROM on the outermost
+ *    enter and leave only.
+ *  - vmi=nolazy leaves all of this unbound: one ROM call per update.
+ *
+ * The verification mode (vmi=verify, CONFIG_VMI_DEBUG) re-reads every
+ * entry after an issue and counts the ones memory does not hold; it sits
+ * behind a static key, so it costs a NOP when off.
+ */
+#define pr_fmt(fmt) "vmi: " fmt
+
+#include <linux/debugfs.h>
+#include <linux/init.h>
+#include <linux/irqflags.h>
+#include <linux/jump_label.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <asm/paravirt.h>
+
+#include "vmi.h"
+
+#define VMI_LAZY_BATCH_SIZE	64
+#define VMI_LAZY_INVLPG_MAX	16
+#define VMI_LAZY_HIST_BUCKETS	7	/* 1, 2-3, 4-7, ..., 64 */
+
+/* Flags bits that the hardware may set behind our back. */
+#ifdef CONFIG_X86_PAE
+#define VMI_PTE_HW_BITS	((u64)(_PAGE_ACCESSED | _PAGE_DIRTY))
+#else
+#define VMI_PTE_HW_BITS	((u32)(_PAGE_ACCESSED | _PAGE_DIRTY))
+#endif
+
+struct vmi_lazy_entry {
+	enum vmi_mmu_op op;
+	u32 flags;
+	void *ptr;		/* the entry, or the address to invalidate */
+	u64 val;
+};
+
+struct vmi_lazy_batch {
+	unsigned int count;
+	unsigned int invlpg;		/* INVLPG entries queued */
+	bool flush_all;			/* they were collapsed ... */
+	bool flush_global;		/* ... and one covered a kernel page */
+	struct vmi_lazy_entry entry[VMI_LAZY_BATCH_SIZE];
+};
+
+struct vmi_lazy_stats {
+	u64 queued;
+	u64 coalesced;
+	u64 invlpg_collapsed;
+	u64 issued;
+	u64 flushes[VMI_FLUSH_REASONS];
+	u64 batch_hist[VMI_LAZY_HIST_BUCKETS];
+	u64 verified;
+	u64 mismatches;
+};
+
+static DEFINE_PER_CPU(struct vmi_lazy_batch, vmi_lazy_batch);
+static DEFINE_PER_CPU(struct vmi_lazy_stats, vmi_lazy_stats);
+static bool vmi_lazy_enabled __ro_after_init;
+DEFINE_STATIC_KEY_FALSE(vmi_lazy_verify);
+
+static const char *const vmi_flush_reason_names[VMI_FLUSH_REASONS] = {
+	[VMI_FLUSH_LEAVE]	= "leave",
+	[VMI_FLUSH_FULL]	= "full",
+	[VMI_FLUSH_EXPLICIT]	= "explicit",
+	[VMI_FLUSH_TLB_OP]	= "cr3-or-tlb",
+	[VMI_FLUSH_READBACK]	= "readback",
+	[VMI_FLUSH_MMU_CALL]	= "other-mmu-call",
+	[VMI_FLUSH_SWITCH]	= "context-switch",
+};
+
+static void vmi_lazy_verify_batch(struct vmi_lazy_batch *b,
+				  struct vmi_lazy_stats *st)
+{
+	unsigned int i;
+
+	for (i = 0; i < b->count; i++) {
+		const struct vmi_lazy_entry *e = &b->entry[i];
+		u64 now;
+
+		if (e->op != VMI_MMU_SET)
+			continue;
+#ifdef CONFIG_X86_PAE
+		now = READ_ONCE(*(u64 *)e->ptr);
+#else
+		now = READ_ONCE(*(u32 *)e->ptr);
+#endif
+		st->verified++;
+		if ((now ^ e->val) & ~VMI_PTE_HW_BITS)
+			st->mismatches++;
+	}
+}
+
+/* Send the batch to the ROM, in order. Interrupts are off. */
+static void vmi_lazy_issue(enum vmi_flush_reason why)
+{
+	struct vmi_lazy_batch *b = this_cpu_ptr(&vmi_lazy_batch);
+	struct vmi_lazy_stats *st = this_cpu_ptr(&vmi_lazy_stats);
+	unsigned int i;
+
+	if (!b->count)
+		return;
+	for (i = 0; i < b->count; i++) {
+		const struct vmi_lazy_entry *e = &b->entry[i];
+
+		if (e->op == VMI_MMU_INVLPG) {
+			if (!b->flush_all)
+				vmi_rom_invlpg((unsigned long)e->ptr);
+			continue;
+		}
+		vmi_rom_mmu_update(e->op, e->ptr, e->val,
+				   e->flags | VMI_PAGE_DEFER);
+	}
+	if (b->flush_all)
+		vmi_rom_flush_tlb(b->flush_global);
+	if (static_branch_unlikely(&vmi_lazy_verify))
+		vmi_lazy_verify_batch(b, st);
+
+	st->issued += b->count;
+	st->flushes[why]++;
+	st->batch_hist[min_t(unsigned int, ilog2(b->count),
+			     VMI_LAZY_HIST_BUCKETS - 1)]++;
+	b->count = 0;
+	b->invlpg = 0;
+	b->flush_all = false;
+	b->flush_global = false;
+}
+
+/**
+ * vmi_lazy_flush - issue this CPU's batch before an MMU call that must not
+ * overtake it
+ * @why: the reason, for the statistics
+ */
+void vmi_lazy_flush(enum vmi_flush_reason why)
+{
+	unsigned long irqflags;
+
+	if (!vmi_lazy_enabled || !this_cpu_read(vmi_lazy_batch.count))
+		return;
+	local_irq_save(irqflags);
+	vmi_lazy_issue(why);
+	local_irq_restore(irqflags);
+}
+
+static bool vmi_lazy_active(void)
+{
+	return vmi_lazy_enabled &&
+	       paravirt_get_lazy_mode() == PARAVIRT_LAZY_MMU;
+}
+
+/**
+ * vmi_lazy_queue - queue one MMU operation if this CPU is in lazy MMU mode
+ * @op: what to do
+ * @ptr: the page-table entry, or for VMI_MMU_INVLPG the linear address
+ * @val: the new entry (VMI_MMU_SET)
+ * @flags: the VMI_PAGE_* flags of the update
+ *
+ * Returns false when the caller must issue the operation itself (after
+ * vmi_lazy_flush()).
+ */
+bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
+{
+	struct vmi_lazy_batch *b;
+	struct vmi_lazy_stats *st;
+	unsigned long irqflags;
+	unsigned int i;
+
+	if (!vmi_lazy_active())
+		return false;
+
+	local_irq_save(irqflags);
+	b = this_cpu_ptr(&vmi_lazy_batch);
+	st = this_cpu_ptr(&vmi_lazy_stats);
+	st->queued++;
+
+	if (op == VMI_MMU_INVLPG) {
+		b->flush_global |= (unsigned long)ptr >= TASK_SIZE_MAX;
+		if (b->flush_all) {
+			st->invlpg_collapsed++;
+			goto out;
+		}
+		if (++b->invlpg > VMI_LAZY_INVLPG_MAX) {
+			/* One FlushTLB at the issue replaces them all. */
+			b->flush_all = true;
+			st->invlpg_collapsed += b->invlpg;
+			goto out;
+		}
+	} else {
+		for (i = 0; i < b->count; i++) {
+			struct vmi_lazy_entry *e = &b->entry[i];
+
+			if (e->ptr != ptr || e->op == VMI_MMU_INVLPG)
+				continue;
+			if (op == VMI_MMU_SET) {
+				/* The newest value wins; order is moot. */
+				e->op = VMI_MMU_SET;
+				e->val = val;
+				e->flags = flags;
+				st->coalesced++;
+				goto out;
+			}
+			if (e->op == VMI_MMU_UPDATE) {
+				e->flags = flags;
+				st->coalesced++;
+				goto out;
+			}
+		}
+	}
+
+	if (b->count == VMI_LAZY_BATCH_SIZE)
+		vmi_lazy_issue(VMI_FLUSH_FULL);
+	b->entry[b->count++] = (struct vmi_lazy_entry) {
+		.op = op, .ptr = ptr, .val = val, .flags = flags,
+	};
+out:
+	local_irq_restore(irqflags);
+	return true;
+}
+
+/**
+ * vmi_lazy_readback - an entry is about to be read back through a hook
+ * @ptr: the page-table entry
+ *
+ * Flushes the batch only if it holds @ptr, so a read-modify-write of one
+ * entry (mprotect's modify_prot_start/commit) keeps the rest batched.
+ */
+void vmi_lazy_readback(void *ptr)
+{
+	struct vmi_lazy_batch *b;
+	unsigned long irqflags;
+	unsigned int i;
+
+	if (!vmi_lazy_enabled)
+		return;
+	local_irq_save(irqflags);
+	b = this_cpu_ptr(&vmi_lazy_batch);
+	for (i = 0; i < b->count; i++) {
+		if (b->entry[i].ptr == ptr && b->entry[i].op != VMI_MMU_INVLPG) {
+			vmi_lazy_issue(VMI_FLUSH_READBACK);
+			break;
+		}
+	}
+	local_irq_restore(irqflags);
+}
+
+static void vmi_enter_lazy_mmu(void)
+{
+	bool outermost = paravirt_get_lazy_mode() != PARAVIRT_LAZY_MMU;
+
+	paravirt_enter_lazy_mmu();
+	if (outermost)
+		vmi_rom_set_lazy_mode(VMI_LAZY_MMU_UPDATES);
+}
+
+static void vmi_leave_lazy_mmu(void)
+{
+	vmi_lazy_flush(VMI_FLUSH_LEAVE);
+	paravirt_leave_lazy_mmu();
+	if (paravirt_get_lazy_mode() != PARAVIRT_LAZY_MMU)
+		vmi_rom_set_lazy_mode(VMI_LAZY_MODE_OFF);
+}
+
+static void vmi_flush_lazy_mmu(void)
+{
+	vmi_lazy_flush(VMI_FLUSH_EXPLICIT);
+}
+
+static void vmi_start_context_switch(struct task_struct *prev)
+{
+	vmi_lazy_flush(VMI_FLUSH_SWITCH);
+	paravirt_start_context_switch(prev);
+	vmi_rom_set_lazy_mode(VMI_LAZY_CPU_STATE);
+}
+
+static void vmi_end_context_switch(struct task_struct *next)
+{
+	vmi_rom_set_lazy_mode(VMI_LAZY_MODE_OFF);
+	paravirt_end_context_switch(next);
+}
+
+static const struct vmi_binding vmi_lazy_bindings[] = {
+	{ .slot_name = "mmu.lazy_mode.enter",
+	  .slot = (void **)&pv_ops.mmu.lazy_mode.enter,
+	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
+	  .wrapper = vmi_enter_lazy_mmu,
+	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY },
+	{ .slot_name = "mmu.lazy_mode.leave",
+	  .slot = (void **)&pv_ops.mmu.lazy_mode.leave,
+	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
+	  .wrapper = vmi_leave_lazy_mmu,
+	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY },
+	{ .slot_name = "mmu.lazy_mode.flush",
+	  .slot = (void **)&pv_ops.mmu.lazy_mode.flush,
+	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
+	  .wrapper = vmi_flush_lazy_mmu,
+	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY },
+	{ .slot_name = "cpu.start_context_switch",
+	  .slot = (void **)&pv_ops.cpu.start_context_switch,
+	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
+	  .wrapper = vmi_start_context_switch,
+	  .skip_opts = VMI_OPT_NOLAZY },
+	{ .slot_name = "cpu.end_context_switch",
+	  .slot = (void **)&pv_ops.cpu.end_context_switch,
+	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
+	  .wrapper = vmi_end_context_switch,
+	  .skip_opts = VMI_OPT_NOLAZY },
+};
+
+const struct vmi_binding_table vmi_lazy_table = {
+	.name = "lazy",
+	.bindings = vmi_lazy_bindings,
+	.count = ARRAY_SIZE(vmi_lazy_bindings),
+};
+
+/* After binding: queue only if the lazy MMU hooks reach the ROM. */
+void __init vmi_lazy_init(void)
+{
+	vmi_lazy_enabled = pv_ops.mmu.lazy_mode.enter == vmi_enter_lazy_mmu &&
+			   pv_ops.mmu.set_pte != native_set_pte;
+	if (vmi_options & VMI_OPT_VERIFY) {
+		if (IS_ENABLED(CONFIG_VMI_DEBUG))
+			static_branch_enable(&vmi_lazy_verify);
+		else
+			pr_warn("vmi=verify needs CONFIG_VMI_DEBUG; ignored\n");
+	}
+}
+
+static int vmi_lazy_show(struct seq_file *m, void *unused)
+{
+	struct vmi_lazy_stats sum = {};
+	unsigned int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		const struct vmi_lazy_stats *st = per_cpu_ptr(&vmi_lazy_stats, cpu);
+
+		sum.queued += st->queued;
+		sum.coalesced += st->coalesced;
+		sum.invlpg_collapsed += st->invlpg_collapsed;
+		sum.issued += st->issued;
+		sum.verified += st->verified;
+		sum.mismatches += st->mismatches;
+		for (i = 0; i < VMI_FLUSH_REASONS; i++)
+			sum.flushes[i] += st->flushes[i];
+		for (i = 0; i < VMI_LAZY_HIST_BUCKETS; i++)
+			sum.batch_hist[i] += st->batch_hist[i];
+	}
+	seq_printf(m, "enabled: %s\nverify: %s\n",
+		   vmi_lazy_enabled ? "yes" : "no",
+		   static_branch_unlikely(&vmi_lazy_verify) ? "on" : "off");
+	seq_printf(m, "queued: %llu\ncoalesced: %llu\ninvlpg_collapsed: %llu\nissued: %llu\n",
+		   sum.queued, sum.coalesced, sum.invlpg_collapsed, sum.issued);
+	for (i = 0; i < VMI_FLUSH_REASONS; i++)
+		seq_printf(m, "flush_%s: %llu\n", vmi_flush_reason_names[i],
+			   sum.flushes[i]);
+	for (i = 0; i < VMI_LAZY_HIST_BUCKETS; i++)
+		seq_printf(m, "batch_%u: %llu\n", 1u << i, sum.batch_hist[i]);
+	seq_printf(m, "verified: %llu\nmismatches: %llu\n", sum.verified,
+		   sum.mismatches);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmi_lazy);
+
+void vmi_lazy_debugfs(struct dentry *dir)
+{
+	debugfs_create_file("lazy", 0444, dir, NULL, &vmi_lazy_fops);
+}

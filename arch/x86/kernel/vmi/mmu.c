@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Page tables and the TLB through the VMI ROM.
+ *
+ * Owns the binding table of the MMU and TLB pv_ops slots and the wrappers
+ * that turn the kernel's page-table hooks into VMI calls:
+ *  - every entry store goes through SetPxE (non-PAE) or SetPxELong (PAE),
+ *    which writes the entry itself, with the level of the table in the
+ *    flags (PT, PD, PDP) and, for updates of the loaded address space
+ *    where the kernel knows the address, CURRENT_AS plus the linear
+ *    address;
+ *  - after the kernel changed an entry in place with an atomic operation
+ *    (pte_update), UpdatePxE(Long) tells the ROM to re-read it;
+ *  - page-table pages are announced with AllocatePage before use and
+ *    retired with ReleasePage (PT pages L1, PD/PMD pages L2, the non-PAE
+ *    pgd as L2 with CLONE of the kernel half of swapper_pg_dir);
+ *  - CR3 loads, full and single-page TLB flushes map to SetCR3, FlushTLB
+ *    and InvalPage;
+ *  - linear-map slot 0 describes the direct map on the boot CPU.
+ *
+ * In lazy MMU mode the entry updates and single-page invalidations go to
+ * this CPU's batch (lazy.c) instead; every other MMU call, and every
+ * update made outside lazy mode, first flushes that batch, so the ROM
+ * sees the updates in program order. vmi=nomm keeps this whole group
+ * native.
+ */
+#define pr_fmt(fmt) "vmi: " fmt
+
+#include <linux/init.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <asm/paravirt.h>
+#include <asm/pgtable.h>
+#include <asm/pgtable_areas.h>
+#include <asm/tlbflush.h>
+
+#include "vmi.h"
+
+typedef void (*vmi_flush_tlb_fn)(u32 flags);
+typedef void (*vmi_u32_fn)(u32 arg);
+typedef void (*vmi_alloc_page_fn)(u32 pfn, u32 flags, u32 clone_pfn,
+				  u32 clone_start, u32 clone_count);
+typedef void (*vmi_release_page_fn)(u32 pfn, u32 flags);
+typedef void (*vmi_update_pxe_fn)(void *ptr, u32 flags);
+
+#ifdef CONFIG_X86_PAE
+#define VMI_PAGE_FORMAT		VMI_PAGE_PAE
+#define VMI_CALL_SET_PXE	VMI_CALL_SetPxELong
+#define VMI_CALL_UPDATE_PXE	VMI_CALL_UpdatePxELong
+typedef void (*vmi_set_pxe_fn)(u64 val, void *ptr, u32 flags);
+#else
+#define VMI_PAGE_FORMAT		0
+#define VMI_CALL_SET_PXE	VMI_CALL_SetPxE
+#define VMI_CALL_UPDATE_PXE	VMI_CALL_UpdatePxE
+typedef void (*vmi_set_pxe_fn)(u32 val, void *ptr, u32 flags);
+#endif
+
+#define VMI_PAGE_L1	(VMI_PAGE_PT | VMI_PAGE_FORMAT | VMI_PAGE_ZEROED)
+#define VMI_PAGE_L2	(VMI_PAGE_PD | VMI_PAGE_FORMAT | VMI_PAGE_ZEROED)
+
+/* The ROM calls themselves, used here and by the lazy queue. */
+void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
+{
+	if (op == VMI_MMU_SET)
+		((vmi_set_pxe_fn)vmi_call_target[VMI_CALL_SET_PXE])(val, ptr,
+								    flags);
+	else
+		vmi_call(UPDATE_PXE, vmi_update_pxe_fn)(ptr, flags);
+}
+
+void vmi_rom_invlpg(unsigned long va)
+{
+	vmi_call(InvalPage, vmi_u32_fn)(va);
+}
+
+void vmi_rom_flush_tlb(bool global)
+{
+	vmi_call(FlushTLB, vmi_flush_tlb_fn)(VMI_FLUSH_TLB |
+					     (global ? VMI_FLUSH_GLOBAL : 0));
+}
+
+void vmi_rom_set_lazy_mode(u32 mode)
+{
+	vmi_call(SetLazyMode, vmi_u32_fn)(mode);
+}
+
+/* Queue in lazy MMU mode; otherwise flush the queue and call the ROM. */
+static void vmi_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
+{
+	if (vmi_lazy_queue(op, ptr, val, flags))
+		return;
+	vmi_lazy_flush(VMI_FLUSH_MMU_CALL);
+	vmi_rom_mmu_update(op, ptr, val, flags);
+}
+
+static inline void vmi_set_pxe(u64 val, void *ptr, u32 flags)
+{
+	vmi_mmu_update(VMI_MMU_SET, ptr, val, flags);
+}
+
+/*
+ * The flags that place an update: the level, and CURRENT_AS with the
+ * linear address when the entry belongs to the loaded address space (or
+ * to the kernel's, which every address space shares).
+ */
+static u32 vmi_pte_flags(struct mm_struct *mm, unsigned long addr)
+{
+	u32 flags = VMI_PAGE_PT;
+
+	if (mm == &init_mm || mm == current->active_mm)
+		flags |= VMI_PAGE_CURRENT_AS | (addr & VMI_PAGE_VA_MASK);
+	return flags;
+}
+
+static void vmi_set_pte(pte_t *ptep, pte_t pte)
+{
+	vmi_set_pxe(pte_val(pte), ptep, VMI_PAGE_PT);
+}
+
+static void vmi_set_pmd(pmd_t *pmdp, pmd_t pmd)
+{
+	vmi_set_pxe(pmd_val(pmd), pmdp, VMI_PAGE_PD);
+}
+
+static void vmi_pte_update(struct mm_struct *mm, unsigned long addr,
+			   pte_t *ptep)
+{
+	vmi_mmu_update(VMI_MMU_UPDATE, ptep, 0, vmi_pte_flags(mm, addr));
+}
+
+/* mprotect reads the entry back: the batch must not still hold it. */
+static pte_t vmi_ptep_modify_prot_start(struct vm_area_struct *vma,
+					unsigned long addr, pte_t *ptep)
+{
+	vmi_lazy_readback(ptep);
+	return ptep_get_and_clear(vma->vm_mm, addr, ptep);
+}
+
+#ifdef CONFIG_X86_PAE
+static void vmi_set_pud(pud_t *pudp, pud_t pud)
+{
+	vmi_set_pxe(pud_val(pud), pudp, VMI_PAGE_PDP);
+}
+
+/* The ROM stores all 64 bits with one atomic write. */
+static void vmi_set_pte_atomic(pte_t *ptep, pte_t pte)
+{
+	vmi_set_pxe(pte_val(pte), ptep, VMI_PAGE_PT);
+}
+
+static void vmi_pte_clear(struct mm_struct *mm, unsigned long addr,
+			  pte_t *ptep)
+{
+	vmi_set_pxe(0, ptep, vmi_pte_flags(mm, addr));
+}
+
+static void vmi_pmd_clear(pmd_t *pmdp)
+{
+	vmi_set_pxe(0, pmdp, VMI_PAGE_PD);
+}
+#endif
+
+static void vmi_allocate_page(unsigned long pfn, u32 flags, u32 clone_pfn,
+			      u32 start, u32 count)
+{
+	vmi_lazy_flush(VMI_FLUSH_MMU_CALL);
+	vmi_call(AllocatePage, vmi_alloc_page_fn)(pfn, flags, clone_pfn, start,
+						  count);
+}
+
+static void vmi_alloc_pte(struct mm_struct *mm, unsigned long pfn)
+{
+	vmi_allocate_page(pfn, VMI_PAGE_L1, 0, 0, 0);
+}
+
+static void vmi_alloc_pmd(struct mm_struct *mm, unsigned long pfn)
+{
+	vmi_allocate_page(pfn, VMI_PAGE_L2, 0, 0, 0);
+}
+
+static void vmi_release_page(unsigned long pfn, u32 flags)
+{
+	vmi_lazy_flush(VMI_FLUSH_MMU_CALL);
+	vmi_call(ReleasePage, vmi_release_page_fn)(pfn, flags);
+}
+
+static void vmi_release_pte(unsigned long pfn)
+{
+	vmi_release_page(pfn, VMI_PAGE_L1);
+}
+
+static void vmi_release_pmd(unsigned long pfn)
+{
+	vmi_release_page(pfn, VMI_PAGE_L2);
+}
+
+/*
+ * Non-PAE: a new pgd is a level-2 table whose kernel half is a copy of
+ * swapper_pg_dir (pgd_alloc() fills it right after this hook). With PAE
+ * the pgd is the 32-byte PDPT, which may share its page: the PMD pages
+ * below it are announced through alloc_pmd instead.
+ */
+static int vmi_pgd_alloc(struct mm_struct *mm)
+{
+	if (!IS_ENABLED(CONFIG_X86_PAE))
+		vmi_allocate_page(__pa(mm->pgd) >> PAGE_SHIFT,
+				  VMI_PAGE_L2 | VMI_PAGE_CLONE,
+				  __pa(swapper_pg_dir) >> PAGE_SHIFT,
+				  KERNEL_PGD_BOUNDARY, KERNEL_PGD_PTRS);
+	return 0;
+}
+
+static void vmi_pgd_free(struct mm_struct *mm, pgd_t *pgd)
+{
+	if (!IS_ENABLED(CONFIG_X86_PAE))
+		vmi_release_pmd(__pa(pgd) >> PAGE_SHIFT);
+}
+
+static void vmi_flush_tlb_user(void)
+{
+	vmi_lazy_flush(VMI_FLUSH_TLB_OP);
+	vmi_rom_flush_tlb(false);
+}
+
+static void vmi_flush_tlb_kernel(void)
+{
+	vmi_lazy_flush(VMI_FLUSH_TLB_OP);
+	vmi_rom_flush_tlb(true);
+}
+
+static void vmi_flush_tlb_one_user(unsigned long addr)
+{
+	if (vmi_lazy_queue(VMI_MMU_INVLPG, (void *)addr, 0, 0))
+		return;
+	vmi_lazy_flush(VMI_FLUSH_TLB_OP);
+	vmi_rom_invlpg(addr);
+}
+
+static void vmi_write_cr3(unsigned long cr3)
+{
+	vmi_lazy_flush(VMI_FLUSH_TLB_OP);
+	vmi_call(SetCR3, vmi_u32_fn)(cr3);
+}
+
+#define MMU_WRAP(slot_, call_, fn_)					\
+	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_,		\
+	  .call = call_, .kind = VMI_BIND_WRAPPER, .wrapper = fn_,	\
+	  .skip_opts = VMI_OPT_NOMM }
+
+static const struct vmi_binding vmi_mmu_bindings[] = {
+	MMU_WRAP(mmu.write_cr3, VMI_CALL_SetCR3, vmi_write_cr3),
+	{ .slot_name = "mmu.flush_tlb_one_user",
+	  .slot = (void **)&pv_ops.mmu.flush_tlb_one_user,
+	  .call = VMI_CALL_InvalPage, .kind = VMI_BIND_WRAPPER,
+	  .wrapper = vmi_flush_tlb_one_user, .skip_opts = VMI_OPT_NOMM,
+	  .not_xxl = true },
+	{ .slot_name = "mmu.flush_tlb_user",
+	  .slot = (void **)&pv_ops.mmu.flush_tlb_user,
+	  .call = VMI_CALL_FlushTLB, .kind = VMI_BIND_WRAPPER,
+	  .wrapper = vmi_flush_tlb_user, .skip_opts = VMI_OPT_NOMM,
+	  .not_xxl = true },
+	{ .slot_name = "mmu.flush_tlb_kernel",
+	  .slot = (void **)&pv_ops.mmu.flush_tlb_kernel,
+	  .call = VMI_CALL_FlushTLB, .kind = VMI_BIND_WRAPPER,
+	  .wrapper = vmi_flush_tlb_kernel, .skip_opts = VMI_OPT_NOMM,
+	  .not_xxl = true },
+	MMU_WRAP(mmu.set_pte, VMI_CALL_SET_PXE, vmi_set_pte),
+	MMU_WRAP(mmu.set_pmd, VMI_CALL_SET_PXE, vmi_set_pmd),
+#ifdef CONFIG_X86_PAE
+	MMU_WRAP(mmu.set_pud, VMI_CALL_SET_PXE, vmi_set_pud),
+	MMU_WRAP(mmu.set_pte_atomic, VMI_CALL_SET_PXE, vmi_set_pte_atomic),
+	MMU_WRAP(mmu.pte_clear, VMI_CALL_SET_PXE, vmi_pte_clear),
+	MMU_WRAP(mmu.pmd_clear, VMI_CALL_SET_PXE, vmi_pmd_clear),
+#endif
+	MMU_WRAP(mmu.pte_update, VMI_CALL_UPDATE_PXE, vmi_pte_update),
+	MMU_WRAP(mmu.ptep_modify_prot_start, VMI_CALL_UPDATE_PXE,
+		 vmi_ptep_modify_prot_start),
+	MMU_WRAP(mmu.alloc_pte, VMI_CALL_AllocatePage, vmi_alloc_pte),
+	MMU_WRAP(mmu.alloc_pmd, VMI_CALL_AllocatePage, vmi_alloc_pmd),
+	MMU_WRAP(mmu.pgd_alloc, VMI_CALL_AllocatePage, vmi_pgd_alloc),
+	MMU_WRAP(mmu.release_pte, VMI_CALL_ReleasePage, vmi_release_pte),
+	MMU_WRAP(mmu.release_pmd, VMI_CALL_ReleasePage, vmi_release_pmd),
+	MMU_WRAP(mmu.pgd_free, VMI_CALL_ReleasePage, vmi_pgd_free),
+};
+
+const struct vmi_binding_table vmi_mmu_table = {
+	.name = "mmu",
+	.bindings = vmi_mmu_bindings,
+	.count = ARRAY_SIZE(vmi_mmu_bindings),
+};
+
+/*
+ * Linear-map slot 0: the direct map, PAGE_OFFSET onwards, for every CPU
+ * (smp.c replays it on each AP). The whole lowmem window is described
+ * because the probe runs before the memory map is known.
+ */
+void __init vmi_register_direct_map(void)
+{
+	if (!vmi_linear_map_usable() || (vmi_options & VMI_OPT_NOMM))
+		return;
+	vmi_linear_map_all(VMI_LINEAR_MAP_SLOT_DIRECT, PAGE_OFFSET,
+			   MAXMEM >> PAGE_SHIFT, 0);
+}
