@@ -100,7 +100,7 @@ struct vmi_lazy_stats {
 static DEFINE_PER_CPU(struct vmi_lazy_batch, vmi_lazy_batch);
 static DEFINE_PER_CPU(struct vmi_lazy_stats, vmi_lazy_stats);
 static bool vmi_lazy_enabled __ro_after_init;
-DEFINE_STATIC_KEY_FALSE(vmi_lazy_verify);
+static DEFINE_STATIC_KEY_FALSE(vmi_lazy_verify);
 
 static const char *const vmi_flush_reason_names[VMI_FLUSH_REASONS] = {
 	[VMI_FLUSH_LEAVE]	= "leave",
@@ -370,17 +370,17 @@ static const struct vmi_binding vmi_lazy_bindings[] = {
 	  .slot = (void **)&pv_ops.mmu.lazy_mode.enter,
 	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
 	  .wrapper = vmi_enter_lazy_mmu,
-	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY },
+	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY, .needs_pxe = true },
 	{ .slot_name = "mmu.lazy_mode.leave",
 	  .slot = (void **)&pv_ops.mmu.lazy_mode.leave,
 	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
 	  .wrapper = vmi_leave_lazy_mmu,
-	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY },
+	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY, .needs_pxe = true },
 	{ .slot_name = "mmu.lazy_mode.flush",
 	  .slot = (void **)&pv_ops.mmu.lazy_mode.flush,
 	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
 	  .wrapper = vmi_flush_lazy_mmu,
-	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY },
+	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY, .needs_pxe = true },
 	{ .slot_name = "cpu.start_context_switch",
 	  .slot = (void **)&pv_ops.cpu.start_context_switch,
 	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
@@ -402,15 +402,21 @@ const struct vmi_binding_table vmi_lazy_table = {
 /* After binding: queue only if the lazy MMU hooks reach the ROM. */
 void __init vmi_lazy_init(void)
 {
-	vmi_lazy_enabled = pv_ops.mmu.lazy_mode.enter == vmi_enter_lazy_mmu &&
-			   pv_ops.mmu.set_pte != native_set_pte;
-	if (vmi_options & VMI_OPT_VERIFY) {
-		if (IS_ENABLED(CONFIG_VMI_DEBUG))
-			static_branch_enable(&vmi_lazy_verify);
-		else
-			pr_warn("vmi=verify needs CONFIG_VMI_DEBUG; ignored\n");
-	}
+	vmi_lazy_enabled = pv_ops.mmu.lazy_mode.enter == vmi_enter_lazy_mmu;
 }
+
+/* Static keys can change once jump_label_init() has run. */
+static int __init vmi_lazy_verify_init(void)
+{
+	if (!(vmi_options & VMI_OPT_VERIFY))
+		return 0;
+	if (IS_ENABLED(CONFIG_VMI_DEBUG) && vmi_lazy_enabled)
+		static_branch_enable(&vmi_lazy_verify);
+	else
+		pr_warn("vmi=verify needs CONFIG_VMI_DEBUG and the lazy queue; ignored\n");
+	return 0;
+}
+early_initcall(vmi_lazy_verify_init);
 
 static int vmi_lazy_show(struct seq_file *m, void *unused)
 {
