@@ -106,6 +106,10 @@ static enum vmi_bind_outcome __init vmi_bind_one(const struct vmi_binding *b)
 
 	if (vmi_options & b->skip_opts)
 		return VMI_BOUND_OPTION;
+	if (b->needs_pxe &&
+	    vmi_rom.reloc[IS_ENABLED(CONFIG_X86_PAE) ? VMI_CALL_SetPxELong :
+			  VMI_CALL_SetPxE].type != VMI_RELOCATION_CALL_REL)
+		return VMI_BOUND_NATIVE;
 
 	if (b->kind == VMI_BIND_JUMP) {
 		if (rel->type == VMI_RELOCATION_JUMP_REL) {

@@ -17,10 +17,16 @@
  * them pending until SetLazyMode(NONE), which ends the section.
  *
  * Rules:
- *  - The batch is per CPU and only touched with interrupts off.
+ *  - The batch is per CPU and only touched with preemption off, under a
+ *    per-CPU busy mark instead of with interrupts off: the interrupt-flag
+ *    calls are ROM calls too, and three of them per queued update would
+ *    cost more than the batching saves.
  *  - Nothing is queued in interrupt context (the lazy mode reads as NONE
- *    there), and every MMU call that is not queued flushes the batch
- *    first, so an interrupt handler never sees a stale entry.
+ *    there). Every MMU call that is not queued flushes the batch first,
+ *    except in an interrupt that arrived while the batch was busy: it
+ *    leaves the batch to the code it interrupted. Interrupt handlers do
+ *    not depend on the interrupted task's pending updates (they are not
+ *    visible to that task either until its lazy section ends).
  *  - A context switch leaves lazy MMU mode (paravirt-lazy.c), which
  *    flushes; the outgoing task re-enters it when it runs again, on
  *    whatever CPU. So preemption inside a lazy section is safe.
@@ -36,11 +42,11 @@
 
 #include <linux/debugfs.h>
 #include <linux/init.h>
-#include <linux/irqflags.h>
 #include <linux/jump_label.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/seq_file.h>
 #include <asm/paravirt.h>
 
@@ -48,6 +54,7 @@
 
 #define VMI_LAZY_BATCH_SIZE	64
 #define VMI_LAZY_INVLPG_MAX	16
+#define VMI_LAZY_COALESCE_WINDOW	4
 #define VMI_LAZY_HIST_BUCKETS	7	/* 1, 2-3, 4-7, ..., 64 */
 
 /* Flags bits that the hardware may set behind our back. */
@@ -66,6 +73,13 @@ struct vmi_lazy_entry {
 
 struct vmi_lazy_batch {
 	unsigned int count;
+	bool busy;			/* being changed or issued */
+	/*
+	 * Range of the queued entries; empty after an issue. It starts as
+	 * [0, 0] (zeroed per-CPU data), which only makes the first batch's
+	 * read-backs scan.
+	 */
+	unsigned long lowest, highest;
 	unsigned int invlpg;		/* INVLPG entries queued */
 	bool flush_all;			/* they were collapsed ... */
 	bool flush_global;		/* ... and one covered a kernel page */
@@ -86,7 +100,7 @@ struct vmi_lazy_stats {
 static DEFINE_PER_CPU(struct vmi_lazy_batch, vmi_lazy_batch);
 static DEFINE_PER_CPU(struct vmi_lazy_stats, vmi_lazy_stats);
 static bool vmi_lazy_enabled __ro_after_init;
-DEFINE_STATIC_KEY_FALSE(vmi_lazy_verify);
+static DEFINE_STATIC_KEY_FALSE(vmi_lazy_verify);
 
 static const char *const vmi_flush_reason_names[VMI_FLUSH_REASONS] = {
 	[VMI_FLUSH_LEAVE]	= "leave",
@@ -120,7 +134,7 @@ static void vmi_lazy_verify_batch(struct vmi_lazy_batch *b,
 	}
 }
 
-/* Send the batch to the ROM, in order. Interrupts are off. */
+/* Send the batch to the ROM, in order. The caller has marked it busy. */
 static void vmi_lazy_issue(enum vmi_flush_reason why)
 {
 	struct vmi_lazy_batch *b = this_cpu_ptr(&vmi_lazy_batch);
@@ -153,6 +167,34 @@ static void vmi_lazy_issue(enum vmi_flush_reason why)
 	b->invlpg = 0;
 	b->flush_all = false;
 	b->flush_global = false;
+	b->lowest = ULONG_MAX;
+	b->highest = 0;
+}
+
+/*
+ * Take this CPU's batch, preemption off. Fails only in an interrupt that
+ * arrived while the interrupted code held the batch.
+ */
+static struct vmi_lazy_batch *vmi_lazy_get(void)
+{
+	struct vmi_lazy_batch *b;
+
+	preempt_disable();
+	b = this_cpu_ptr(&vmi_lazy_batch);
+	if (b->busy) {
+		preempt_enable();
+		return NULL;
+	}
+	b->busy = true;
+	barrier();
+	return b;
+}
+
+static void vmi_lazy_put(struct vmi_lazy_batch *b)
+{
+	barrier();
+	b->busy = false;
+	preempt_enable();
 }
 
 /**
@@ -162,13 +204,15 @@ static void vmi_lazy_issue(enum vmi_flush_reason why)
  */
 void vmi_lazy_flush(enum vmi_flush_reason why)
 {
-	unsigned long irqflags;
+	struct vmi_lazy_batch *b;
 
 	if (!vmi_lazy_enabled || !this_cpu_read(vmi_lazy_batch.count))
 		return;
-	local_irq_save(irqflags);
+	b = vmi_lazy_get();
+	if (!b)
+		return;
 	vmi_lazy_issue(why);
-	local_irq_restore(irqflags);
+	vmi_lazy_put(b);
 }
 
 static bool vmi_lazy_active(void)
@@ -191,14 +235,13 @@ bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
 {
 	struct vmi_lazy_batch *b;
 	struct vmi_lazy_stats *st;
-	unsigned long irqflags;
-	unsigned int i;
+	unsigned int i, oldest;
 
 	if (!vmi_lazy_active())
 		return false;
-
-	local_irq_save(irqflags);
-	b = this_cpu_ptr(&vmi_lazy_batch);
+	b = vmi_lazy_get();
+	if (!b)
+		return false;
 	st = this_cpu_ptr(&vmi_lazy_stats);
 	st->queued++;
 
@@ -215,13 +258,19 @@ bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
 			goto out;
 		}
 	} else {
-		for (i = 0; i < b->count; i++) {
+		/*
+		 * Repeated updates of one entry come close together (clear,
+		 * then set): look back a few entries only.
+		 */
+		oldest = b->count > VMI_LAZY_COALESCE_WINDOW ?
+			 b->count - VMI_LAZY_COALESCE_WINDOW : 0;
+		for (i = b->count; i-- > oldest;) {
 			struct vmi_lazy_entry *e = &b->entry[i];
 
 			if (e->ptr != ptr || e->op == VMI_MMU_INVLPG)
 				continue;
 			if (op == VMI_MMU_SET) {
-				/* The newest value wins; order is moot. */
+				/* The newest value wins. */
 				e->op = VMI_MMU_SET;
 				e->val = val;
 				e->flags = flags;
@@ -233,16 +282,21 @@ bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
 				st->coalesced++;
 				goto out;
 			}
+			break;
 		}
 	}
 
 	if (b->count == VMI_LAZY_BATCH_SIZE)
 		vmi_lazy_issue(VMI_FLUSH_FULL);
+	if (op != VMI_MMU_INVLPG) {
+		b->lowest = min(b->lowest, (unsigned long)ptr);
+		b->highest = max(b->highest, (unsigned long)ptr);
+	}
 	b->entry[b->count++] = (struct vmi_lazy_entry) {
 		.op = op, .ptr = ptr, .val = val, .flags = flags,
 	};
 out:
-	local_irq_restore(irqflags);
+	vmi_lazy_put(b);
 	return true;
 }
 
@@ -256,20 +310,24 @@ out:
 void vmi_lazy_readback(void *ptr)
 {
 	struct vmi_lazy_batch *b;
-	unsigned long irqflags;
 	unsigned int i;
 
-	if (!vmi_lazy_enabled)
+	if (!vmi_lazy_enabled || !this_cpu_read(vmi_lazy_batch.count))
 		return;
-	local_irq_save(irqflags);
-	b = this_cpu_ptr(&vmi_lazy_batch);
-	for (i = 0; i < b->count; i++) {
-		if (b->entry[i].ptr == ptr && b->entry[i].op != VMI_MMU_INVLPG) {
-			vmi_lazy_issue(VMI_FLUSH_READBACK);
-			break;
+	b = vmi_lazy_get();
+	if (!b)
+		return;
+	/* Page-table walks go upwards: most reads are past the range. */
+	if ((unsigned long)ptr >= b->lowest && (unsigned long)ptr <= b->highest) {
+		for (i = 0; i < b->count; i++) {
+			if (b->entry[i].ptr == ptr &&
+			    b->entry[i].op != VMI_MMU_INVLPG) {
+				vmi_lazy_issue(VMI_FLUSH_READBACK);
+				break;
+			}
 		}
 	}
-	local_irq_restore(irqflags);
+	vmi_lazy_put(b);
 }
 
 static void vmi_enter_lazy_mmu(void)
@@ -312,17 +370,17 @@ static const struct vmi_binding vmi_lazy_bindings[] = {
 	  .slot = (void **)&pv_ops.mmu.lazy_mode.enter,
 	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
 	  .wrapper = vmi_enter_lazy_mmu,
-	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY },
+	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY, .needs_pxe = true },
 	{ .slot_name = "mmu.lazy_mode.leave",
 	  .slot = (void **)&pv_ops.mmu.lazy_mode.leave,
 	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
 	  .wrapper = vmi_leave_lazy_mmu,
-	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY },
+	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY, .needs_pxe = true },
 	{ .slot_name = "mmu.lazy_mode.flush",
 	  .slot = (void **)&pv_ops.mmu.lazy_mode.flush,
 	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
 	  .wrapper = vmi_flush_lazy_mmu,
-	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY },
+	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY, .needs_pxe = true },
 	{ .slot_name = "cpu.start_context_switch",
 	  .slot = (void **)&pv_ops.cpu.start_context_switch,
 	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
@@ -344,15 +402,21 @@ const struct vmi_binding_table vmi_lazy_table = {
 /* After binding: queue only if the lazy MMU hooks reach the ROM. */
 void __init vmi_lazy_init(void)
 {
-	vmi_lazy_enabled = pv_ops.mmu.lazy_mode.enter == vmi_enter_lazy_mmu &&
-			   pv_ops.mmu.set_pte != native_set_pte;
-	if (vmi_options & VMI_OPT_VERIFY) {
-		if (IS_ENABLED(CONFIG_VMI_DEBUG))
-			static_branch_enable(&vmi_lazy_verify);
-		else
-			pr_warn("vmi=verify needs CONFIG_VMI_DEBUG; ignored\n");
-	}
+	vmi_lazy_enabled = pv_ops.mmu.lazy_mode.enter == vmi_enter_lazy_mmu;
 }
+
+/* Static keys can change once jump_label_init() has run. */
+static int __init vmi_lazy_verify_init(void)
+{
+	if (!(vmi_options & VMI_OPT_VERIFY))
+		return 0;
+	if (IS_ENABLED(CONFIG_VMI_DEBUG) && vmi_lazy_enabled)
+		static_branch_enable(&vmi_lazy_verify);
+	else
+		pr_warn("vmi=verify needs CONFIG_VMI_DEBUG and the lazy queue; ignored\n");
+	return 0;
+}
+early_initcall(vmi_lazy_verify_init);
 
 static int vmi_lazy_show(struct seq_file *m, void *unused)
 {

@@ -73,6 +73,7 @@ struct vmi_binding {
 	u8 kind;
 	bool nop_ok;		/* NOP may become paravirt_nop (void slots) */
 	bool not_xxl;		/* the slot exists without PARAVIRT_XXL */
+	bool needs_pxe;		/* only with SetPxE(Long) CALL_REL too */
 };
 
 struct vmi_binding_table {
