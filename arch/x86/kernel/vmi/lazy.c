@@ -289,8 +289,8 @@ bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
 	if (b->count == VMI_LAZY_BATCH_SIZE)
 		vmi_lazy_issue(VMI_FLUSH_FULL);
 	if (op != VMI_MMU_INVLPG) {
-		b->lowest = min(b->lowest, (unsigned long)ptr);
-		b->highest = max(b->highest, (unsigned long)ptr);
+		b->lowest = min_t(unsigned long, b->lowest, (unsigned long)ptr);
+		b->highest = max_t(unsigned long, b->highest, (unsigned long)ptr);
 	}
 	b->entry[b->count++] = (struct vmi_lazy_entry) {
 		.op = op, .ptr = ptr, .val = val, .flags = flags,
