@@ -9,6 +9,9 @@
 #                 the project's files, build the PAE and non-PAE kernels
 #   make rom      build the VMI ROM (build/rom/vmi.rom)
 #   make series   export a self-contained quilt series to build/series
+#   make bench-native  benchmark (not part of make check): guest instructions
+#                 per operation, XXL=n vs XXL=y without ROM, under -icount
+#   make check-xenpv   x86_64 Xen PV: pv sites patched as in the pristine tree
 #   make boot [ROM=path|none] [PAE=0|1] [SMP=n] [MEM=512M] [APPEND='...']
 #             [GUEST_CMD='...'] [DEVICES=minimal|e1000] [TIMEOUT=s]
 
@@ -26,12 +29,13 @@ GUEST_CMD ?= cat /sys/kernel/debug/vmi/status; vmi_status
 FLAVOUR := $(if $(filter 0,$(PAE)),nopae,pae)
 FLAVOURS ?= pae nopae
 
-.PHONY: all deps tree kernel kernel-% rom initramfs boot run check series clean help
+.PHONY: all deps tree kernel kernel-% rom initramfs boot run check series clean help \
+	bench-native check-xenpv
 
 all: kernel rom initramfs
 
 help:
-	@sed -n '3,15p' Makefile
+	@sed -n '3,16p' Makefile
 
 deps:
 	@scripts/deps
@@ -73,6 +77,13 @@ run: kernel-$(FLAVOUR) rom initramfs
 
 series:
 	@scripts/export-series
+
+BENCH_FLAVOURS ?= pae nopae
+bench-native: deps initramfs $(foreach f,$(BENCH_FLAVOURS),kernel-$(f) kernel-$(f)-native)
+	@scripts/bench-native --flavours '$(BENCH_FLAVOURS)'
+
+check-xenpv: tree
+	@scripts/check-xenpv
 
 check: deps
 	@scripts/run-tests
