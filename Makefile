@@ -12,6 +12,9 @@
 #   make bench    benchmark (not part of make check): workloads native, VMI
 #                 eager and VMI lazy under -icount; build/bench/bench.md and
 #                 bench.png; scripts/bench --table prints the last table
+#   make bench-native  benchmark (not part of make check): guest instructions
+#                 per operation, XXL=n vs XXL=y without ROM, under -icount
+#   make check-xenpv   x86_64 Xen PV: pv sites patched as in the pristine tree
 #   make boot [ROM=path|none] [PAE=0|1] [SMP=n] [MEM=512M] [APPEND='...']
 #             [GUEST_CMD='...'] [DEVICES=minimal|e1000] [TIMEOUT=s]
 
@@ -29,12 +32,13 @@ GUEST_CMD ?= cat /sys/kernel/debug/vmi/status; vmi_status
 FLAVOUR := $(if $(filter 0,$(PAE)),nopae,pae)
 FLAVOURS ?= pae nopae
 
-.PHONY: all deps tree kernel kernel-% rom initramfs boot run check bench series clean help
+.PHONY: all deps tree kernel kernel-% rom initramfs boot run check bench series clean help \
+	bench-native check-xenpv
 
 all: kernel rom initramfs
 
 help:
-	@sed -n '3,18p' Makefile
+	@sed -n '3,19p' Makefile
 
 deps:
 	@scripts/deps
@@ -81,6 +85,13 @@ bench: deps rom initramfs $(addprefix kernel-,$(BENCH_FLAVOURS))
 
 series:
 	@scripts/export-series
+
+BENCH_FLAVOURS ?= pae nopae
+bench-native: deps initramfs $(foreach f,$(BENCH_FLAVOURS),kernel-$(f) kernel-$(f)-native)
+	@scripts/bench-native --flavours '$(BENCH_FLAVOURS)'
+
+check-xenpv: tree
+	@scripts/check-xenpv
 
 check: deps
 	@scripts/run-tests
