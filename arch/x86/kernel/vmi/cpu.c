@@ -40,7 +40,6 @@
 
 #include "vmi.h"
 
-typedef void (*vmi_u32_fn)(u32 arg);
 typedef void (*vmi_void_fn)(void);
 typedef u32 (*vmi_get_fn)(void);
 typedef void (*vmi_write_desc_fn)(void *table, u32 index, u32 low, u32 high);

@@ -37,7 +37,6 @@
 #include "vmi.h"
 
 typedef void (*vmi_flush_tlb_fn)(u32 flags);
-typedef void (*vmi_u32_fn)(u32 arg);
 typedef void (*vmi_alloc_page_fn)(u32 pfn, u32 flags, u32 clone_pfn,
 				  u32 clone_start, u32 clone_count);
 typedef void (*vmi_release_page_fn)(u32 pfn, u32 flags);

@@ -127,20 +127,6 @@ asmlinkage __visible void notrace vmi_ap_start(void)
 }
 
 /*
- * Slot 0 describes the lowmem direct map, which is final once the boot
- * CPU reaches SMP bring-up. Registered here, for all CPUs, unless another
- * part of the backend already did, and never with vmi=nomm.
- */
-static void vmi_linear_map_direct(void)
-{
-	if ((vmi_options & VMI_OPT_NOMM) ||
-	    READ_ONCE(vmi_linear_all[VMI_LINEAR_MAP_SLOT_DIRECT].pages))
-		return;
-	vmi_linear_map_all(VMI_LINEAR_MAP_SLOT_DIRECT, PAGE_OFFSET,
-			   max_low_pfn, 0);
-}
-
-/*
  * apic->wakeup_secondary_cpu(): do_boot_cpu() has set initial_stack,
  * early_gdt_descr and initial_code for this AP just before calling us.
  * @start_eip (the real-mode trampoline) is not used: the ROM starts the
@@ -178,7 +164,6 @@ static int vmi_wakeup_secondary_cpu(u32 apicid, unsigned long start_eip)
 	ap.idtr_base = idt.address;
 	ap.idtr_limit = idt.size;
 
-	vmi_linear_map_direct();
 	vmi_set_initial_ap_state(&ap, apicid);
 	return 0;
 }

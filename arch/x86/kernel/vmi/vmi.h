@@ -48,6 +48,9 @@ extern char vmi_native_reason[96];
 extern unsigned long vmi_call_target[VMI_CALL_COUNT];
 #define vmi_call(name, type)	((type)vmi_call_target[VMI_CALL_##name])
 
+/* The shape of the calls that take one word and return nothing. */
+typedef void (*vmi_u32_fn)(u32 arg);
+
 /* How one pv_ops slot is fed by one VMI call. */
 enum vmi_bind_kind {
 	VMI_BIND_DIRECT,	/* the slot holds the ROM address */
@@ -123,14 +126,10 @@ void __init vmi_register_direct_map(void);
 const struct vmi_binding_table *vmi_binding_table(unsigned int i);
 enum vmi_bind_outcome vmi_binding_outcome(unsigned int table, unsigned int i);
 
-/* Address of a call the ROM implements with CALL_REL, or NULL. */
+/* vmi_call_target[] as a pointer: the CALL_REL target, or NULL. */
 static inline void *vmi_call_addr(unsigned int call)
 {
-	const struct vmi_relocation_info *rel = &vmi_rom.reloc[call];
-
-	if (!vmi_active || rel->type != VMI_RELOCATION_CALL_REL)
-		return NULL;
-	return (void *)(unsigned long)rel->eip;
+	return (void *)vmi_call_target[call];
 }
 
 /* smp.c: linear-map slots every CPU registers; AP start-up. */
