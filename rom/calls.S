@@ -516,20 +516,82 @@ END SetInterruptMask
 
 /**** Privilege transitions: do not return ****/
 
+#ifndef VMI_ROM_XFER_JUMP
+#define VMI_ROM_XFER_JUMP 0
+#endif
+
 /*
- * IRET (JUMP_REL): jumped to with the native iret frame at [esp] (EIP, CS,
- * EFLAGS[, ESP, SS]). The ROM runs on the guest's own GDT, so a return to
- * a 16-bit stack needs the guest's ESPFIX sequence as on hardware.
+ * IRET: the native iret frame (EIP, CS, EFLAGS[, ESP, SS]) at [esp], or,
+ * as a call target (default), above the return address of the guest's
+ * call. The ROM runs on the guest's own GDT, so a return to a 16-bit
+ * stack needs the guest's ESPFIX sequence as on hardware.
+ *
+ * As a call target it first checks a return to an outer ring as iret
+ * would (xfer.c) and delivers a refused frame's fault at the call site.
+ * The general registers are the guest's and must reach the iret or the
+ * fault handler unchanged; DS/ES may be user segments, so flat ones (the
+ * SS VMI_Init recorded) are loaded around the C check; on an ESPFIX
+ * stack the frame's linear address adds the SS base.
  */
 ENTRY IRET
+#if VMI_ROM_XFER_JUMP
 	iret
+#else
+	sub	$20, %esp			/* exception frame + lret target */
+	push	%eax
+	push	%ecx
+	push	%edx
+	push	%ds
+	push	%es
+	LOAD_STATE %ecx, %edx
+	movzwl	%cs:VMI_ROM_STATE_KERNEL_SS(%ecx), %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	%ss, %edx
+	cmp	%dx, %ax
+	mov	$0, %eax
+	je	1f
+	call	vmi_ss_base
+1:	lea	44(%esp, %eax), %eax		/* the iret frame, linear */
+	call	vmi_c_iret_check
+	pop	%es
+	pop	%ds
+	test	%eax, %eax
+	jnz	2f
+	pop	%edx
+	pop	%ecx
+	pop	%eax
+	lea	24(%esp), %esp			/* scratch and return address */
+	iret
+2:	push	%eax				/* deliver: EFLAGS of the gate */
+	popf
+	pop	%edx
+	pop	%ecx
+	pop	%eax
+	lret					/* [esp] = error code, EIP, CS, EFLAGS */
+#endif
 END IRET
 
-/* SYSEXIT (JUMP_REL): EDX = user EIP, ECX = user ESP; enables interrupts. */
-ENTRY SYSEXIT
+/*
+ * SYSEXIT: EDX = user EIP, ECX = user ESP; enables interrupts. The
+ * arithmetic flags are the user's (the guest restored them with popf
+ * before), so the accounting keeps them.
+ */
+	.p2align 4, 0xcc
+	.globl	vmi_call_SYSEXIT
+	.type	vmi_call_SYSEXIT, @function
+vmi_call_SYSEXIT:
+	pushf
+	pushl	$0
+	pushl	$VMI_CALL_SYSEXIT
+	call	vmi_enter
+	popf
+#if !VMI_ROM_XFER_JUMP
+	lea	4(%esp), %esp			/* the return address */
+#endif
 	sti
 	sysexit
-END SYSEXIT
+	.size	vmi_call_SYSEXIT, . - vmi_call_SYSEXIT
 
 /**** Processor state ****/
 
@@ -655,7 +717,7 @@ END FlushTLB
 /*
  * SetLinearMapping: EAX = slot, EDX = linear start, ECX = pages,
  * [esp+4] = first pfn. Recorded for the calling CPU and in the any-CPU
- * copy; slots >= 4 are ignored (timer.c: vmi_c_set_linear_mapping).
+ * copy; slots >= 4 are ignored (apic.c: vmi_c_set_linear_mapping).
  */
 ENTRY SetLinearMapping
 	jmp	vmi_c_set_linear_mapping
@@ -663,11 +725,21 @@ END SetLinearMapping
 
 /**** I/O ****/
 
-/* SetIOPLMask: EAX = IOPL << 12. Recorded (the virtual IOPL). */
+/*
+ * SetIOPLMask: EAX = IOPL << 12. Recorded, and made the IOPL of the
+ * current EFLAGS, as the native set_iopl_mask does: the next iret to user
+ * mode carries the guest's own frame, as on hardware.
+ */
 ENTRY SetIOPLMask
 	and	$0x3000, %eax
 	LOAD_STATE %ecx, %edx
 	mov	%eax, %ss:VMI_ROM_PRIV_IOPL(%ecx)
+	pushf
+	pop	%ecx
+	and	$~0x3000, %ecx
+	or	%eax, %ecx
+	push	%ecx
+	popf
 	ret
 END SetIOPLMask
 
@@ -679,13 +751,13 @@ END IODelay
 
 /*
  * SetInitialAPState: EAX = linear pointer to struct vmi_ap_state (copied
- * during the call), EDX = APIC ID. Wakes the AP itself (timer.c).
+ * during the call), EDX = APIC ID (apic.c).
  */
 ENTRY SetInitialAPState
 	jmp	vmi_c_set_initial_ap_state
 END SetInitialAPState
 
-/**** Local APIC (through linear-map slot 3; timer.c) ****/
+/**** Local APIC (apic.c) ****/
 
 /* APICWrite: EAX = register offset (low 12 bits), EDX = value. */
 ENTRY APICWrite

@@ -14,8 +14,10 @@
  * Columns of VMI_ROM_CALLS(X):
  *   X(nr, name, group, impl, transition)
  *   impl:       IMPL  - calls.S has vmi_call_<name>; answered CALL_REL
- *               JUMP  - the same, answered JUMP_REL: the guest jumps to
- *                       it and it never returns (IRET, SYSEXIT only)
+ *               XFER  - the same for a call that never returns (IRET,
+ *                       SYSEXIT): answered CALL_REL (the return address
+ *                       names the call site) or, built with XFER=jump,
+ *                       JUMP_REL (the guest jumps to it)
  *               NONE  - answered VMI_RELOCATION_NONE
  *   transition: the transition model (VMI_TR_*), see below.
  *
@@ -101,8 +103,8 @@
 	X(30, DisableInterrupts, irq,	IMPL, NONE)		\
 	X(31, GetInterruptMask,	irq,	IMPL, NONE)		\
 	X(32, SetInterruptMask,	irq,	IMPL, NONE)		\
-	X(33, IRET,		xfer,	JUMP, NONE)		\
-	X(34, SYSEXIT,		xfer,	JUMP, NONE)		\
+	X(33, IRET,		xfer,	XFER, NONE)		\
+	X(34, SYSEXIT,		xfer,	XFER, NONE)		\
 	X(35, Halt,		power,	IMPL, TRAP)		\
 	X(36, Reboot,		power,	IMPL, TRAP)		\
 	X(37, Shutdown,		power,	IMPL, TRAP)		\
@@ -182,15 +184,21 @@ struct vmi_rom_reloc {
  *  tsc_khz     tsc_hz / 1000 (the conversions work in kHz)
  *  apic_khz    local APIC timer rate at divide 1, calibrated against the
  *              TSC on the first LVTT alarm (0: not yet)
- *  apic_errors APIC calls (and LVTT alarms) made before any CPU
- *              registered the APIC page in slot 3
+ *  apic_errors APIC calls (and LVTT alarms) that found no APIC: no
+ *              slot 3 and no room for the ROM's own mapping (apic.c)
  *  cpu_overflow per-CPU accesses from an APIC ID >= VMI_ROM_MAX_CPUS (they
  *              share the last entry)
  *  ap_tramp    physical address of the AP trampoline page (0: STATE_KIB
  *              too small for it); the temporary page directory follows
  *  state_phys  this block's physical address (for the trampoline)
  *  pcpu[]      per-CPU state, indexed by initial APIC ID (CPUID.1 EBX[31:24])
- *  ap[]        SetInitialAPState copies, indexed by target APIC ID
+ *  ap[]        SetInitialAPState copies, indexed by target APIC ID, with
+ *              the INIT/STARTUP IPIs the guest sent each and the ROM's
+ *              starts of it
+ *  ipis_dropped INIT/STARTUP IPIs sent as broadcasts or to an APIC ID
+ *              past the array (never delivered)
+ *  iret_faults IRET frames the ROM refused, delivering the fault at the
+ *              guest's call site (xfer.c)
  */
 #define VMI_ROM_MAX_CPUS		8
 #define VMI_ROM_APIC_PFN		0xfee00
@@ -218,13 +226,14 @@ struct vmi_rom_reloc {
 #define VMI_ROM_PCPU_PENDING		4
 #define VMI_ROM_PCPU_LINEAR		8
 #define VMI_ROM_PCPU_ALARM		56	/* 2 x {flags, armed, expiry, period} */
+#define VMI_ROM_VF_LVTT			0x1	/* vflags: the guest wrote LVTT */
 #define VMI_ROM_PRIV_AP			(VMI_ROM_PRIV_PCPU + VMI_ROM_MAX_CPUS * VMI_ROM_PCPU_SIZE)
 #define VMI_ROM_AP_SHIFT		7			/* 128 bytes each */
 #define VMI_ROM_AP_VALID		0	/* 1: state waiting, 2: taken */
 #define VMI_ROM_AP_PAGE_OFFSET		4
 #define VMI_ROM_AP_IDT			10	/* 6-byte pseudo-descriptor */
 #define VMI_ROM_AP_STATE		16	/* struct vmi_ap_state */
-#define VMI_ROM_PRIV_SIZE		(96 + VMI_ROM_MAX_CPUS * (VMI_ROM_PCPU_SIZE + 128))
+#define VMI_ROM_PRIV_SIZE		(96 + VMI_ROM_MAX_CPUS * (VMI_ROM_PCPU_SIZE + 128) + 8)
 /* The AP trampoline page and the temporary page directory after it. */
 #define VMI_ROM_AP_TRAMP_MIN		(VMI_ROM_PRIV + VMI_ROM_PRIV_SIZE)
 #define VMI_ROM_AP_STATE_KIB		16	/* STATE_KIB that always fits them */
@@ -248,7 +257,10 @@ struct vmi_rom_pcpu {
 	u32 pending;			// this CPU's queued deferred updates
 	struct vmi_rom_linear linear[VMI_LINEAR_MAP_SLOTS];
 	struct vmi_rom_alarm alarm[VMI_ALARM_COUNTERS];	// REAL, AVAILABLE
-	u8  reserved[VMI_ROM_PCPU_SIZE - 104];
+	u32 lvtt;			// the guest's LVTT (valid: VF_LVTT)
+	u32 icr2;			// the guest's last ICR2 write
+	u32 vflags;			// VMI_ROM_VF_*
+	u8  reserved[VMI_ROM_PCPU_SIZE - 116];
 } __packed;
 
 /* SetInitialAPState's copy of the AP state, one per APIC ID. */
@@ -259,7 +271,9 @@ struct vmi_rom_ap {
 	u16 idt_limit;			// IDTR pseudo-descriptor for lidt
 	u32 idt_base;
 	struct vmi_ap_state st;		// copied during the call
-	u8  reserved[128 - 16 - sizeof(struct vmi_ap_state)];
+	u32 ipis;			// INIT/STARTUP IPIs the guest sent it
+	u32 starts;			// times the ROM woke it
+	u8  reserved[128 - 24 - sizeof(struct vmi_ap_state)];
 };					/* naturally aligned, no padding */
 
 struct vmi_rom_private {
@@ -271,12 +285,14 @@ struct vmi_rom_private {
 	u64 tsc_hz;			// GetCycleFrequency (POST calibration)
 	u32 tsc_khz;
 	u32 apic_khz;			// APIC timer at divide 1 (0: not calibrated)
-	u32 apic_errors;		// APIC use before slot 3 was registered
+	u32 apic_errors;		// APIC calls that found no APIC
 	u32 cpu_overflow;		// APIC IDs >= VMI_ROM_MAX_CPUS
 	u32 ap_tramp;			// AP trampoline page (phys), 0: none
 	u32 state_phys;			// this block's physical address
 	struct vmi_rom_pcpu pcpu[VMI_ROM_MAX_CPUS];
 	struct vmi_rom_ap ap[VMI_ROM_MAX_CPUS];	// by APIC ID
+	u32 ipis_dropped;		// INIT/STARTUP broadcasts, IDs >= MAX_CPUS
+	u32 iret_faults;		// IRET frames refused at the call site
 };					/* naturally aligned (reloc.c checks) */
 #endif
 

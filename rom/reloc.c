@@ -31,7 +31,7 @@ enum vmi_rom_group {
 
 /* Declare the implementations that exist. */
 #define DECL_IMPL(name) extern const char vmi_call_##name[];
-#define DECL_JUMP(name) DECL_IMPL(name)
+#define DECL_XFER(name) DECL_IMPL(name)
 #define DECL_NONE(name)
 #define DECL(nr, name, group, impl, tr) DECL_##impl(name)
 VMI_ROM_CALLS(DECL)
@@ -40,9 +40,14 @@ VMI_ROM_CALLS(DECL)
 #define RELOC_IMPL(name, group)						\
 	{ ON(group) ? (u32)(uintptr_t)vmi_call_##name : 0,		\
 	  ON(group) ? VMI_RELOCATION_CALL_REL : VMI_RELOCATION_NONE, {0} }
-#define RELOC_JUMP(name, group)						\
+#ifndef VMI_ROM_XFER_JUMP
+#define VMI_ROM_XFER_JUMP 0
+#endif
+#define XFER_RELOC (VMI_ROM_XFER_JUMP ? VMI_RELOCATION_JUMP_REL :	\
+				      VMI_RELOCATION_CALL_REL)
+#define RELOC_XFER(name, group)						\
 	{ ON(group) ? (u32)(uintptr_t)vmi_call_##name : 0,		\
-	  ON(group) ? VMI_RELOCATION_JUMP_REL : VMI_RELOCATION_NONE, {0} }
+	  ON(group) ? XFER_RELOC : VMI_RELOCATION_NONE, {0} }
 #define RELOC_NONE(name, group) { 0, VMI_RELOCATION_NONE, {0} }
 #define RELOC(nr, name, group, impl, tr) [nr] = RELOC_##impl(name, group),
 

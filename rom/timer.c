@@ -1,174 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VMI ROM: the calls written in C - SetLinearMapping, the local APIC
- * (APICRead/APICWrite through linear-map slot 3) and the timer calls that
- * need arithmetic or hardware sequencing (SetAlarm, CancelAlarm,
- * GetWallclockTime), and SetInitialAPState (the AP trampoline it starts
- * is in head.S).
+ * VMI ROM: the timer calls that need arithmetic or hardware sequencing -
+ * SetAlarm, CancelAlarm and GetWallclockTime. (The APIC, SetLinearMapping
+ * and SetInitialAPState are in apic.c; the rules of every ROM C file are
+ * in romlib.h.)
  *
  * calls.S jumps here from the call's entry stub after the accounting, so
  * the stack is exactly the guest's: regparm(3), stack arguments at
  * [esp+4], plain ret; gcc keeps EBX/ESI/EDI/EBP as the ROM contract wants.
  *
- * Position independence: this code must not refer to any absolute
- * address. It has no data, no string constants, no switch jump tables
- * (-fno-jump-tables) and no 64-bit division (libgcc is not linked); the
- * state block comes from vmi_state_ptr() (calls.S), reached by a
- * PC-relative call. romcheck verifies there is no absolute relocation.
- *
- * Interrupts: the calls that change per-CPU or device state run with
- * interrupts off (pushf/cli ... popf), so a nested call from an interrupt
- * handler on the same CPU cannot see a half-done update.
+ * Alarms: an LVTT alarm runs the local APIC timer with the guest's LVTT
+ * vector and mask (apic.c virtualises LVTT) and a divider chosen so that
+ * any expiry up to 2^40 cycles fits the 32-bit count; an IRQ0 alarm runs
+ * PIT channel 0. Re-arming reprograms the counter without stopping it
+ * first, so it never raises an IRQ0 edge of its own; see pit_cancel() for
+ * the one case the PIT cannot do without one.
  */
-#include <vmi/abi.h>
-#include "calltab.h"
+#include "romlib.h"
 
-#define RP __attribute__((regparm(3), used))
-
-#define APIC_ID		0x020
-#define APIC_EOI	0x0b0
-#define APIC_LVTT	0x320
-#define APIC_TMICT	0x380
-#define APIC_TMCCT	0x390
-#define APIC_TDCR	0x3e0
-#define LVT_MASKED	0x00010000u
-#define LVTT_PERIODIC	0x00020000u
-#define LVTT_MODE_MASK	0x00060000u
 #define TDCR_DIV_1	0xb
 
 #define PIT_HZ		1193182u
 #define PIT_CH0		0x40
 #define PIT_MODE	0x43
-
-extern struct vmi_rom_state *vmi_state_ptr(void);
-
-static inline struct vmi_rom_private *priv(void)
-{
-	return (struct vmi_rom_private *)(vmi_state_ptr() + 1);
-}
-
-static inline u32 irq_save(void)
-{
-	u32 f;
-
-	asm volatile("pushf; pop %0; cli" : "=r"(f) : : "memory");
-	return f;
-}
-
-static inline void irq_restore(u32 f)
-{
-	asm volatile("push %0; popf" : : "r"(f) : "memory", "cc");
-}
-
-#include "portio.h"
-
-static inline u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (u64)hi << 32 | lo;
-}
-
-#define atomic_inc(x)	asm volatile("lock incl %0" : "+m"(x))
-#define barrier()	asm volatile("" : : : "memory")
-
-/* n / d for a 32-bit d, without libgcc. */
-static u64 div64_32(u64 n, u32 d)
-{
-	u32 hi = n >> 32, lo = (u32)n, qh, ql, r;
-
-	qh = hi / d;
-	r = hi % d;
-	asm("divl %4" : "=a"(ql), "=d"(r) : "a"(lo), "d"(r), "rm"(d));
-	return (u64)qh << 32 | ql;
-}
-
-/* cycles * num / den, saturated to 32 bits; cycles clamped to 2^40. */
-static u32 scale(u64 cycles, u32 num, u32 den)
-{
-	u64 q;
-
-	if (cycles > (1ull << 40))
-		cycles = 1ull << 40;
-	if (!den)
-		return 0xffffffff;
-	q = div64_32(cycles * num, den);
-	return q > 0xffffffffull ? 0xffffffff : (u32)q;
-}
-
-static struct vmi_rom_pcpu *this_cpu(struct vmi_rom_private *p)
-{
-	u32 a = 1, b, c = 0, d;
-
-	asm volatile("cpuid" : "+a"(a), "=b"(b), "+c"(c), "=d"(d));
-	b >>= 24;
-	if (b >= VMI_ROM_MAX_CPUS) {
-		atomic_inc(p->cpu_overflow);
-		b = VMI_ROM_MAX_CPUS - 1;
-	}
-	return &p->pcpu[b];
-}
-
-/**** SetLinearMapping ****/
-
-RP void vmi_c_set_linear_mapping(u32 slot, u32 va, u32 pages, u32 pfn)
-{
-	struct vmi_rom_private *p;
-	struct vmi_rom_linear *l;
-	u32 f;
-
-	if (slot >= VMI_LINEAR_MAP_SLOTS)
-		return;
-	f = irq_save();
-	p = priv();
-	l = &this_cpu(p)->linear[slot];
-	l->va = va;
-	l->pages = pages;
-	l->pfn = pfn;
-	l = &p->linear[slot];
-	l->va = va;
-	l->pages = pages;
-	l->pfn = pfn;
-	irq_restore(f);
-}
-
-/**** Local APIC ****/
-
-/*
- * The APIC page as the guest mapped it: this CPU's slot 3, else the slot 3
- * any CPU registered last (the kernel's fixmap is the same on all CPUs).
- * NULL (and one more apic_errors) if nobody registered it.
- */
-static volatile u32 *apic_page(struct vmi_rom_private *p)
-{
-	struct vmi_rom_linear *l = &this_cpu(p)->linear[VMI_LINEAR_MAP_SLOT_APIC];
-
-	if (!l->pages)
-		l = &p->linear[VMI_LINEAR_MAP_SLOT_APIC];
-	if (!l->pages) {
-		atomic_inc(p->apic_errors);
-		return 0;
-	}
-	return (volatile u32 *)(l->va & VMI_PAGE_VA_MASK);
-}
-
-#define APIC(base, reg)	((base)[((reg) & 0xff0) / 4])
-
-RP u32 vmi_c_apic_read(u32 reg)
-{
-	volatile u32 *a = apic_page(priv());
-
-	return a ? APIC(a, reg) : 0;
-}
-
-RP void vmi_c_apic_write(u32 reg, u32 val)
-{
-	volatile u32 *a = apic_page(priv());
-
-	if (a)
-		APIC(a, reg) = val;
-}
 
 /**** Alarms ****/
 
@@ -240,29 +94,37 @@ static u64 cycles_until(u64 expiry)
 	return expiry > now ? expiry - now : 0;
 }
 
+/* TDCR encodings of the dividers 1, 2, 4, ... 128. */
+#define TDCR_CODES	0xa983210bu	/* nibble k: divide by 2^k */
+
 /*
- * Returns 1 if armed. period in cycles, 0: one-shot. The delay is taken
- * after the first-use calibration, so a 10 ms calibration does not delay
- * an absolute expiry.
+ * Returns 1 if armed. period in cycles, 0: one-shot. The smallest divider
+ * whose count fits 32 bits keeps the resolution (at QEMU's 1 GHz: divide
+ * 1 up to 4.29 s, divide 128 up to 549 s). The delay is taken after the
+ * first-use calibration, so a calibration does not delay an absolute
+ * expiry.
  */
 static int lvtt_arm(struct vmi_rom_private *p, u64 expiry, u64 period)
 {
-	volatile u32 *a = apic_page(p);
-	u32 lvtt, n;
+	volatile u32 *a = vmi_apic_page(p);
+	u64 cycles, ticks;
+	u32 k = 0, code;
 
 	if (!a)
 		return 0;
 	if (!p->apic_khz)
 		apic_calibrate(p, a);
-	n = scale(period ? period : cycles_until(expiry), p->apic_khz,
-		  p->tsc_khz);
-	if (!n)
-		n = 1;
-	lvtt = APIC(a, APIC_LVTT) & ~(LVTT_MODE_MASK | LVT_MASKED);
-	APIC(a, APIC_TMICT) = 0;
-	APIC(a, APIC_TDCR) = TDCR_DIV_1;
-	APIC(a, APIC_LVTT) = lvtt | (period ? LVTT_PERIODIC : 0);
-	APIC(a, APIC_TMICT) = n;
+	cycles = period ? period : cycles_until(expiry);
+	if (cycles > (1ull << 40))
+		cycles = 1ull << 40;
+	ticks = p->tsc_khz ? div64_32(cycles * p->apic_khz, p->tsc_khz) : 0;
+	while (k < 7 && (ticks >> k) > 0xffffffffull)
+		k++;
+	ticks >>= k;
+	if (ticks > 0xffffffffull)
+		ticks = 0xffffffffull;
+	code = (TDCR_CODES >> (4 * k)) & 0xf;
+	vmi_apic_lvtt_arm(p, a, ticks ? (u32)ticks : 1, code, period != 0);
 	return 1;
 }
 
@@ -276,6 +138,14 @@ static u32 pit_count(struct vmi_rom_private *p, u64 cycles)
 	return n ? n : 1;
 }
 
+/*
+ * Program channel 0 directly: the mode-0 control word drops OUT (or keeps
+ * it low), the count starts a new countdown, and OUT rises once, at the
+ * new expiry. Mode 2 pulses once per period. No edge at the call itself.
+ * An IRQ0 one-shot further away than 65535 PIT ticks (54.9 ms) fires at
+ * 54.9 ms: the PIT cannot count further, and this ROM does not take the
+ * interrupt to chain counts (Documentation/virt/vmi/conformance.rst).
+ */
 static int pit_arm(struct vmi_rom_private *p, u64 expiry, u64 period)
 {
 	u32 n = pit_count(p, period ? period : cycles_until(expiry));
@@ -289,21 +159,22 @@ static int pit_arm(struct vmi_rom_private *p, u64 expiry, u64 period)
 }
 
 /*
- * Stop channel 0: mode 1 (hardware-triggered one-shot) with count 1. Gate
- * 0 never sees a rising edge, so a real 8254 just holds OUT high; QEMU's
- * model raises OUT at the load and drops it one PIT tick later, then has
- * no further transition. Either way nothing fires afterwards, but if OUT
- * was low (a pending one-shot, or a rate generator between pulses) the
- * rise is one IRQ0 edge at once: CancelAlarm on an IRQ0 alarm may deliver
- * one spurious IRQ0 right after it returns. (A bare control word is not
- * enough in QEMU: the pending transition is then evaluated in the new
- * mode and, with its rounding, still raises OUT at the old expiry.)
+ * Cancel an IRQ0 alarm. Every mode change of an 8254 channel whose OUT is
+ * low (a one-shot still counting) raises OUT at once or at the old expiry
+ * (QEMU evaluates the pending transition in the new mode), and either is
+ * an IRQ0 edge. So the countdown is restarted in mode 0 at the longest
+ * count instead: OUT stays low, and the edge comes 54.9 ms later unless
+ * the guest arms an alarm before then (which restarts the count again).
+ * A one-shot that already fired (OUT high, no further transition in mode
+ * 0) is left alone: touching it could only make an edge.
  */
-static void pit_stop(void)
+static void pit_cancel(struct vmi_rom_alarm *al, int pending)
 {
-	outb(PIT_MODE, 0x32);			/* ch0, lo/hi, mode 1 */
-	outb(PIT_CH0, 1);
-	outb(PIT_CH0, 0);
+	if (al->period || pending) {
+		outb(PIT_MODE, 0x30);
+		outb(PIT_CH0, 0xff);
+		outb(PIT_CH0, 0xff);
+	}
 }
 
 /* Channel 0 one-shot still counting: read-back status, OUT low in mode 0. */
@@ -326,24 +197,8 @@ static int alarm_pending(struct vmi_rom_private *p, struct vmi_rom_alarm *al)
 		return 1;
 	if (!(al->flags & VMI_ALARM_WIRED_LVTT))
 		return pit_pending();
-	a = apic_page(p);
+	a = vmi_apic_page(p);
 	return a && APIC(a, APIC_TMCCT) != 0;
-}
-
-static void alarm_stop(struct vmi_rom_private *p, struct vmi_rom_alarm *al)
-{
-	volatile u32 *a;
-
-	if (!al->armed)
-		return;
-	if (al->flags & VMI_ALARM_WIRED_LVTT) {
-		a = apic_page(p);
-		if (a)
-			lvtt_stop(a);
-	} else {
-		pit_stop();
-	}
-	al->armed = 0;
 }
 
 RP void vmi_c_set_alarm(u32 flags, u64 expiry, u64 period)
@@ -351,6 +206,7 @@ RP void vmi_c_set_alarm(u32 flags, u64 expiry, u64 period)
 	u32 c = flags & VMI_ALARM_COUNTER_MASK, f;
 	struct vmi_rom_private *p;
 	struct vmi_rom_alarm *al;
+	volatile u32 *a;
 
 	if (c >= VMI_ALARM_COUNTERS)
 		return;				/* STOLEN or unknown: no-op */
@@ -359,7 +215,20 @@ RP void vmi_c_set_alarm(u32 flags, u64 expiry, u64 period)
 	f = irq_save();
 	p = priv();
 	al = &this_cpu(p)->alarm[c];
-	alarm_stop(p, al);			/* re-arm = cancel + set */
+	/*
+	 * Re-arm = cancel + set: the same timer is simply reprogrammed;
+	 * moving to the other wiring stops the old one first.
+	 */
+	if (al->armed && ((al->flags ^ flags) & VMI_ALARM_WIRED_LVTT)) {
+		if (al->flags & VMI_ALARM_WIRED_LVTT) {
+			a = vmi_apic_page(p);
+			if (a)
+				lvtt_stop(a);
+		} else {
+			pit_cancel(al, pit_pending());
+		}
+	}
+	al->armed = 0;
 	al->flags = flags;
 	al->expiry = expiry;
 	al->period = period;
@@ -375,6 +244,7 @@ RP u32 vmi_c_cancel_alarm(u32 flags)
 	u32 c = flags & VMI_ALARM_COUNTER_MASK, f, ret;
 	struct vmi_rom_private *p;
 	struct vmi_rom_alarm *al;
+	volatile u32 *a;
 
 	if (c >= VMI_ALARM_COUNTERS)
 		return 0;
@@ -382,7 +252,16 @@ RP u32 vmi_c_cancel_alarm(u32 flags)
 	p = priv();
 	al = &this_cpu(p)->alarm[c];
 	ret = alarm_pending(p, al);
-	alarm_stop(p, al);
+	if (al->armed) {
+		if (al->flags & VMI_ALARM_WIRED_LVTT) {
+			a = vmi_apic_page(p);
+			if (a)
+				lvtt_stop(a);
+		} else {
+			pit_cancel(al, ret);
+		}
+		al->armed = 0;
+	}
 	irq_restore(f);
 	return ret;
 }
@@ -456,66 +335,4 @@ RP u64 vmi_c_get_wallclock(void)
 		return 0;
 	return ((u64)days_from_civil(y, mo, d) * 86400 +
 		h * 3600 + mi * 60 + s) * 1000000000ull;
-}
-
-/**** SetInitialAPState ****/
-
-static void delay_us(struct vmi_rom_private *p, u32 us)
-{
-	u64 t0 = rdtsc(), n = (u64)p->tsc_khz * us;
-
-	n = div64_32(n, 1000);
-
-	while (rdtsc() - t0 < n)
-		asm volatile("pause");
-}
-
-/*
- * EAX = linear pointer to struct vmi_ap_state (copied now), EDX = APIC ID.
- * Stores the state in ap[APIC ID], then wakes that CPU itself: INIT, then
- * STARTUP with the trampoline page as vector (a second STARTUP if the AP
- * has not taken the state within 10 ms). The guest must not send its own
- * INIT/STARTUP. Needs the APIC in slot 3 and the trampoline (STATE_KIB >=
- * 16); without them, or for an APIC ID >= VMI_ROM_MAX_CPUS, nothing
- * happens (the AP stays down and the guest times out).
- */
-RP void vmi_c_set_initial_ap_state(const struct vmi_ap_state *st, u32 apic_id)
-{
-	struct vmi_rom_private *p = priv();
-	struct vmi_rom_ap *ap;
-	volatile u32 *a;
-	const u32 *src = (const u32 *)st;
-	u32 *dst, i, f, sipi;
-
-	if (apic_id >= VMI_ROM_MAX_CPUS || !p->ap_tramp)
-		return;
-	f = irq_save();
-	a = apic_page(p);
-	if (!a) {
-		irq_restore(f);
-		return;
-	}
-	ap = &p->ap[apic_id];
-	ap->valid = 0;
-	dst = (u32 *)&ap->st;
-	for (i = 0; i < sizeof(*st) / 4; i++)
-		dst[i] = src[i];
-	ap->idt_limit = st->idtr_limit;
-	ap->idt_base = st->idtr_base;
-	ap->page_offset = (u32)vmi_state_ptr() - p->state_phys;
-	asm volatile("" : : : "memory");
-	*(volatile u32 *)&ap->valid = 1;
-
-	sipi = 0x4600 | (p->ap_tramp >> 12);	/* STARTUP, assert */
-	APIC(a, 0x310) = apic_id << 24;
-	APIC(a, 0x300) = 0x4500;		/* INIT, assert */
-	delay_us(p, 10000);
-	for (i = 0; i < 2 && *(volatile u32 *)&ap->valid == 1; i++) {
-		APIC(a, 0x310) = apic_id << 24;
-		APIC(a, 0x300) = sipi;
-		delay_us(p, 200);
-		if (*(volatile u32 *)&ap->valid == 1)
-			delay_us(p, 10000);
-	}
-	irq_restore(f);
 }

@@ -37,6 +37,18 @@ load_segments:
 	mov	%eax, %ss
 	ret
 
+/*
+ * XFER_GO: enter the ROM's IRET or SYSEXIT the way its relocation says:
+ * a jump (JUMP_REL) or a call (CALL_REL, xfer_call set by guest.c).
+ * Neither returns.
+ */
+.macro XFER_GO
+	cmpl	$0, xfer_call
+	je	9f
+	call	*inv_fn
+9:	jmp	*inv_fn
+.endm
+
 /**** Exceptions: vector (and error code) then the C reporter ****/
 .macro EXC vec
 	.p2align 3
@@ -51,6 +63,8 @@ exc_\vec:
 
 	.p2align 4
 exc_common:
+	cmpl	$0, %ss:fault_expected
+	jne	fault_catch
 	mov	$0x10, %eax
 	mov	%eax, %ds
 	mov	%eax, %es
@@ -236,7 +250,7 @@ call_iret:
 	mov	$0x22222222, %esi
 	mov	$0x33333333, %edi
 	mov	$0x44444444, %ebp
-	jmp	*inv_fn				/* JUMP_REL: never returns */
+	XFER_GO
 1:	mov	%edi, inv_tmp
 	mov	inv_io, %edi
 	mov	%ebx, 12(%edi)
@@ -273,7 +287,7 @@ call_sysexit:
 	mov	%esp, inv_esp
 	mov	$user_entry, %edx
 	mov	$user_stack_top, %ecx
-	jmp	*inv_fn				/* JUMP_REL: never returns */
+	XFER_GO
 
 /*
  * int call_iret_user(u32 fn): the same trip through the ROM's IRET with a
@@ -293,7 +307,66 @@ call_iret_user:
 	pushl	$0x202
 	pushl	$0x1b
 	pushl	$user_entry
-	jmp	*inv_fn				/* JUMP_REL: never returns */
+	XFER_GO
+
+/*
+ * int call_iret_bad(u32 fn, u32 cs, u32 ss): the ROM's IRET with a ring-3
+ * frame that iret must refuse. Expects a fault (fault_expected): returns
+ * 2 with fault_vec, fault_err, fault_eip, fault_cs and fault_esp (the
+ * stack just above the exception frame) recorded, and iret_frame_at the
+ * frame's address; 1 if the frame was taken after all (int $0x80 back).
+ */
+	.globl	call_iret_bad
+call_iret_bad:
+	push	%ebp
+	push	%ebx
+	push	%esi
+	push	%edi
+	mov	20(%esp), %eax
+	mov	%eax, inv_fn
+	mov	%esp, inv_esp
+	mov	28(%esp), %eax
+	push	%eax				/* SS */
+	pushl	$user_stack_top
+	pushl	$0x202
+	mov	36(%esp), %eax			/* cs: 24 + 3 pushes */
+	push	%eax				/* CS */
+	pushl	$user_entry
+	mov	%esp, iret_frame_at
+	movl	$1, fault_expected
+	cmpl	$0, xfer_call
+	je	1f
+	/* CALL_REL means "call rel32": guest.c patches the offset in. */
+	.globl	iret_call_site
+iret_call_site:
+	.byte	0xe8
+	.long	0
+1:	jmp	*inv_fn
+
+fault_catch:
+	/* [esp] vector, error, EIP, CS, EFLAGS; then the faulting stack. */
+	movl	$0, %ss:fault_expected
+	mov	%eax, %ss:fault_tmp
+	mov	0(%esp), %eax
+	mov	%eax, %ss:fault_vec
+	mov	4(%esp), %eax
+	mov	%eax, %ss:fault_err
+	mov	8(%esp), %eax
+	mov	%eax, %ss:fault_eip
+	mov	12(%esp), %eax
+	mov	%eax, %ss:fault_cs
+	lea	20(%esp), %eax
+	mov	%eax, %ss:fault_esp
+	mov	$0x10, %eax
+	mov	%eax, %ds
+	mov	%eax, %es
+	mov	inv_esp, %esp
+	mov	$2, %eax
+	pop	%edi
+	pop	%esi
+	pop	%ebx
+	pop	%ebp
+	ret
 
 	.globl	int80_stub
 int80_stub:
@@ -328,6 +401,17 @@ inv_fn:	.long	0
 inv_io:	.long	0
 inv_esp: .long	0
 inv_tmp: .long	0
+	.globl	xfer_call, fault_expected, fault_vec, fault_err, fault_eip
+	.globl	fault_cs, fault_esp, iret_frame_at
+xfer_call:	.long	0
+fault_expected:	.long	0
+fault_tmp:	.long	0
+fault_vec:	.long	0
+fault_err:	.long	0
+fault_eip:	.long	0
+fault_cs:	.long	0
+fault_esp:	.long	0
+iret_frame_at:	.long	0
 	.globl	ap_ebx, ap_esi, ap_edi, ap_esp, ap_cr3, ap_cs, ap_ss, ap_fs
 	.globl	ap_eflags, ap_count, ap_gdtr, ap_idtr
 ap_ebx:	.long	0

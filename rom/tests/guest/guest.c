@@ -31,6 +31,10 @@ extern void vmi_invoke(u32 fn, struct vregs *io, u32 s1, u32 s2);
 extern int call_iret(u32 fn, u32 eflags, struct vregs *io);
 extern int call_sysexit(u32 fn);
 extern int call_iret_user(u32 fn);
+extern int call_iret_bad(u32 fn, u32 cs, u32 ss);
+extern char iret_call_site[];
+extern u32 xfer_call, fault_vec, fault_err, fault_eip, fault_cs, fault_esp;
+extern u32 iret_frame_at;
 extern const u32 exc_table[32];
 extern char irq0_stub[], int81_stub[], int80_stub[], lvtt_stub[];
 extern char tss_stack_top[];
@@ -338,7 +342,7 @@ static const char *const call_names[VMI_CALL_COUNT] = { VMI_ROM_CALLS(NAME) };
 #define GROUP(nr, name, group, impl, tr) [nr] = GROUP_##group,
 static const u32 call_group[VMI_CALL_COUNT] = { VMI_ROM_CALLS(GROUP) };
 #define IMPL_IMPL VMI_RELOCATION_CALL_REL
-#define IMPL_JUMP VMI_RELOCATION_JUMP_REL
+#define IMPL_XFER 0xff	/* CALL_REL, or JUMP_REL with xfer=jump */
 #define IMPL_NONE VMI_RELOCATION_NONE
 #define IMPL(nr, name, group, impl, tr) [nr] = IMPL_##impl,
 static const u8 call_impl[VMI_CALL_COUNT] = { VMI_ROM_CALLS(IMPL) };
@@ -346,6 +350,7 @@ static const u8 call_impl[VMI_CALL_COUNT] = { VMI_ROM_CALLS(IMPL) };
 static const u8 call_kind[VMI_CALL_COUNT] = { VMI_ROM_CALLS(KIND) };
 
 static u32 none_mask;
+static int xfer_jump, strict;
 static u64 calls_made[VMI_COUNTER_SLOTS];
 static u64 model_transitions;
 static u32 model_lazy, model_pending;
@@ -765,6 +770,62 @@ static void test_irq(void)
 	}
 }
 
+/*
+ * A ring-3 frame that iret must refuse: as a call target the ROM reports
+ * the fault at the call site (the guest's exception table knows it); as a
+ * jump target the fault is taken inside the ROM.
+ */
+static void test_iret_fault(void)
+{
+	static const struct {
+		u32 cs, ss, vec, err;
+		const char *what;
+	} cases[] = {
+		{ 0x83, 0x23, 13, 0x80, "CS past the GDT limit: #GP(CS)" },
+		{ 0x1b, 0x20, 13, 0x20, "SS RPL != CS RPL: #GP(SS)" },
+		{ 0x1b, 0x1b, 13, 0x18, "SS a code segment: #GP(SS)" },
+	};
+	u32 i, f0;
+	int ok, ret;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ok = 1;
+		f0 = priv->iret_faults;
+		fault_vec = fault_err = fault_eip = fault_cs = fault_esp = 0;
+		xfer_call = reloc[VMI_CALL_IRET].type == VMI_RELOCATION_CALL_REL;
+		*(u32 *)(iret_call_site + 1) = reloc[VMI_CALL_IRET].eip -
+					       ((u32)iret_call_site + 5);
+		ret = call_iret_bad(reloc[VMI_CALL_IRET].eip, cases[i].cs,
+				    cases[i].ss);
+		calls_made[VMI_CALL_IRET]++;
+		model(VMI_CALL_IRET, 0);
+		asm volatile("cli");
+		T(ret == 2);
+		T(fault_vec == cases[i].vec && fault_err == cases[i].err);
+		if (!(fault_vec == cases[i].vec && fault_err == cases[i].err &&
+		      (!xfer_call || fault_eip == (u32)iret_call_site))) {
+			note("vec ");
+			note_hex(fault_vec);
+			note(" err ");
+			note_hex(fault_err);
+			note(" eip ");
+			note_hex(fault_eip);
+			note("; ");
+		}
+		if (xfer_call) {
+			T(fault_eip == (u32)iret_call_site);
+			T(fault_cs == 0x08);
+			T(fault_esp == iret_frame_at);
+			T(priv->iret_faults == f0 + 1);
+		} else {
+			T(fault_eip >= (u32)rom && fault_eip < (u32)rom + rom_len);
+		}
+		note(cases[i].what);
+		report(ok, xfer_call ? "IRET refusing a ring-3 frame faults at the call site with the CPU's vector and error code"
+				     : "IRET (JUMP_REL) refusing a ring-3 frame faults inside the ROM");
+	}
+}
+
 static void test_xfer(void)
 {
 	u64 c0, t0;
@@ -772,6 +833,7 @@ static void test_xfer(void)
 	int ok = 1, ret;
 
 	if (need(VMI_CALL_IRET)) {
+		xfer_call = reloc[VMI_CALL_IRET].type == VMI_RELOCATION_CALL_REL;
 		c0 = state->counters[VMI_CALL_IRET];
 		t0 = state->counters[VMI_COUNTER_TRANSITIONS];
 		expect_t = model(VMI_CALL_IRET, 0);
@@ -785,7 +847,8 @@ static void test_xfer(void)
 		T(r.esp == r.esp_expected);
 		T(state->counters[VMI_CALL_IRET] == c0 + 1);
 		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0 + expect_t);
-		report(ok, "IRET (JUMP_REL) returns through the iret frame");
+		report(ok, xfer_call ? "IRET (CALL_REL) returns through the iret frame above the return address"
+				     : "IRET (JUMP_REL) returns through the iret frame");
 
 		ok = 1;
 		user_cs = user_ss = user_eax = user_eflags = 0;
@@ -801,7 +864,8 @@ static void test_xfer(void)
 		T(user_eflags & 0x200);
 		T(state->counters[VMI_CALL_IRET] == c0 + 1);
 		T(state->counters[VMI_COUNTER_TRANSITIONS] == t0 + expect_t);
-		report(ok, "IRET (JUMP_REL) returns to ring 3 through a full frame");
+		report(ok, "IRET returns to ring 3 through a full frame");
+		test_iret_fault();
 	}
 	if (need(VMI_CALL_SYSEXIT)) {
 		ok = 1;
@@ -810,6 +874,7 @@ static void test_xfer(void)
 			skip("SYSEXIT", "no TSS");
 			return;
 		}
+		xfer_call = reloc[VMI_CALL_SYSEXIT].type == VMI_RELOCATION_CALL_REL;
 		c0 = state->counters[VMI_CALL_SYSEXIT];
 		t0 = state->counters[VMI_COUNTER_TRANSITIONS];
 		expect_t = model(VMI_CALL_SYSEXIT, 0);
@@ -1091,9 +1156,13 @@ static void test_misc(void)
 	if (need(VMI_CALL_SetIOPLMask)) {
 		ok = CALL3(SetIOPLMask, 0x3000, 0, 0);
 		T(priv->iopl_mask == 0x3000);
+		T((r.eflags & 0x3000) == 0x3000);
+		ok &= CALL3(SetIOPLMask, 0x1000, 0, 0);
+		T((r.eflags & 0x3000) == 0x1000);
 		ok &= CALL3(SetIOPLMask, 0, 0, 0);
 		T(priv->iopl_mask == 0);
-		report(ok, "SetIOPLMask records the mask");
+		T((r.eflags & 0x3000) == 0);
+		report(ok, "SetIOPLMask sets EFLAGS.IOPL (and records the mask)");
 	}
 	if (need(VMI_CALL_IODelay)) {
 		ok = CALL3(IODelay, 0, 0, 0);
@@ -1191,12 +1260,40 @@ static void test_apic(void)
 	if (!need(VMI_CALL_APICRead) || !need(VMI_CALL_APICWrite))
 		return;
 	if (!priv->linear[VMI_LINEAR_MAP_SLOT_APIC].pages) {
+		/*
+		 * No slot 3: the ROM maps the APIC itself in the hole above
+		 * virtual_top (4 MiB page at 0xffc00000), or, without a
+		 * hole for it, fails the call and counts an error.
+		 */
+		u32 vt = rom->virtual_top;
+		int hole = vt && vt <= 0xffc00000u;
+
 		ok = CALL3(APICRead, 0x20, 0, 0);
-		T(r.eax == 0);
+		note("vt ");
+		note_hex(vt);
+		note(" pd1023 ");
+		note_hex(pd[1023]);
+		note(" cr4 ");
+		note_hex(read_cr4());
+		note("; ");
+		if (hole) {
+			T(r.eax >> 24 == apic_id_cpuid());
+			T((pd[1023] & ~0x60u) == (0xfec00000u | 0x9b));
+		} else {
+			T(r.eax == 0);
+			expect_err += 1;
+		}
 		ok &= CALL3(APICWrite, 0x80, 0x10, 0);
-		expect_err += 2;
+		if (hole)
+			T(apic[0x80 / 4] == 0x10);
+		else
+			expect_err += 1;
+		ok &= CALL3(APICWrite, 0x80, 0, 0);
+		if (!hole)
+			expect_err += 1;
 		T(priv->apic_errors == expect_err);
-		report(ok, "APIC calls before slot 3 is registered return 0, count an error");
+		report(ok, hole ? "APIC calls without slot 3 reach the APIC through the ROM's own mapping above virtual_top"
+				: "APIC calls without slot 3 and without a virtual_top hole return 0, count an error");
 	}
 	if (!need(VMI_CALL_SetLinearMapping))
 		return;
@@ -1299,6 +1396,106 @@ static void put_try(int try)
 		putdec(try + 1);
 		puts(")\n");
 	}
+}
+
+/*
+ * Re-arming an alarm is cancel + set and must raise no interrupt of its
+ * own: a guest that re-arms inside its timer interrupt (NO_HZ) would
+ * otherwise get an endless chain of them.
+ */
+static void test_alarm_rearm(u64 hz)
+{
+	u32 t, i, wired[2] = { VMI_ALARM_WIRED_IRQ0, VMI_ALARM_WIRED_LVTT };
+	volatile u32 *cnt;
+	int ok = 1, try, w;
+
+	for (w = 0; w < 2; w++) {
+		if (w && !apic_ready)
+			break;
+		cnt = w ? &lvtt_count : &ticks;
+		for (try = 0; try < TRIES; try++) {
+			retry_reset();
+			ok = 1;
+			t = *cnt;
+			for (i = 0; i < 5; i++) {
+				ok &= set_alarm(wired[w] | VMI_CYCLES_REAL,
+						rom_now() + div64_32(hz, 25), 0);
+				wait_cycles(div64_32(hz, 200));
+			}
+			T(*cnt == t);
+			wait_change(cnt, t, div64_32(hz, 2));
+			wait_cycles(div64_32(hz, 50));
+			T(*cnt == t + 1);
+			ok &= cancel_alarm(wired[w] | VMI_CYCLES_REAL, 0);
+			if (ok)
+				break;
+		}
+		put_try(try);
+		report(ok, w ? "LVTT one-shot re-armed 5 times: no interrupt until the last expiry, then one"
+			     : "IRQ0 one-shot re-armed 5 times: no interrupt until the last expiry, then one");
+	}
+}
+
+/*
+ * The guest's own LVTT writes (the 2.6 guest writes the vector after
+ * registering its clockevent): an armed alarm survives them, the guest's
+ * mask is honoured, APICRead returns what the guest wrote; and an alarm
+ * past the 32-bit count at divide 1 gets a divider instead of firing
+ * early.
+ */
+static void test_lvtt_guest(u64 hz)
+{
+	u32 t, tdcr, div, tmict;
+	u64 want;
+	int ok, try;
+
+	if (!apic_ready)
+		return;
+	for (try = 0; try < TRIES; try++) {
+		retry_reset();
+		ok = CALL3(APICWrite, 0x320, LVTT_VECTOR, 0);
+		t = lvtt_count;
+		ok &= set_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_REAL,
+				rom_now() + div64_32(hz, 50), 0);
+		ok &= CALL3(APICWrite, 0x320, LVTT_VECTOR, 0);
+		wait_change(&lvtt_count, t, div64_32(hz, 2));
+		T(lvtt_count == t + 1);
+		ok &= cancel_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_REAL, 0);
+		if (ok)
+			break;
+	}
+	put_try(try);
+	report(ok, "LVTT alarm survives the guest rewriting LVTT while it is armed");
+
+	ok = CALL3(APICWrite, 0x320, LVTT_VECTOR | 0x10000, 0);
+	t = lvtt_count;
+	ok &= set_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_REAL,
+			rom_now() + div64_32(hz, 100), 0);
+	wait_cycles(div64_32(hz, 20));
+	T(lvtt_count == t);
+	ok &= CALL3(APICRead, 0x320, 0, 0);
+	T(r.eax == (LVTT_VECTOR | 0x10000));
+	ok &= CALL3(APICWrite, 0x320, LVTT_VECTOR, 0);
+	ok &= CALL3(APICRead, 0x320, 0, 0);
+	T(r.eax == LVTT_VECTOR);
+	ok &= cancel_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_REAL, 0);
+	report(ok, "LVTT masked by the guest: the alarm raises nothing; APICRead returns the guest's LVTT");
+
+	ok = set_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_REAL, rom_now() + hz * 6, 0);
+	tdcr = apic[0x3e0 / 4] & 0xb;
+	tmict = apic[0x380 / 4];
+	div = tdcr == 0xb ? 1 : 2u << ((tdcr & 3) | ((tdcr & 8) >> 1));
+	want = (u64)priv->apic_khz * 6000;
+	T(div > 1);
+	T((u64)tmict * div > want - div64_32(want, 50) &&
+	  (u64)tmict * div < want + div64_32(want, 50));
+	ok &= cancel_alarm(VMI_ALARM_WIRED_LVTT | VMI_CYCLES_REAL, 1);
+	puts("# lvtt 6 s one-shot: divide ");
+	putdec(div);
+	puts(" count ");
+	putdec(tmict);
+	putc('\n');
+	report(ok, "LVTT one-shot of 6 s: the count fits with a divider (no early fire)");
 }
 
 static void test_timer(void)
@@ -1504,6 +1701,9 @@ static void test_timer(void)
 	puts(" spurious\n");
 	report(ok, "IRQ0 one-shot: one interrupt after about the delay; cancel pending = 1");
 
+	test_alarm_rearm(hz);
+	test_lvtt_guest(hz);
+
 	outb(0x43, 0x34);				/* back to 1 kHz */
 	outb(0x40, 1193 & 0xff);
 	outb(0x40, 1193 >> 8);
@@ -1519,17 +1719,28 @@ static void test_timer(void)
  */
 #define ALIAS	0xc0000000u
 
+/* INIT, then STARTUP twice (as Linux sends them), through APICWrite. */
+static int send_init_startup(u32 apic_id)
+{
+	int ok = CALL3(APICWrite, 0x310, apic_id << 24, 0);
+
+	ok &= CALL3(APICWrite, 0x300, 0x4500, 0);
+	ok &= CALL3(APICWrite, 0x300, 0x4699, 0);
+	ok &= CALL3(APICWrite, 0x300, 0x4699, 0);
+	return ok;
+}
+
 static void test_smp(void)
 {
 	static struct vmi_ap_state st;
 	u64 t0;
-	u32 eip;
+	u32 eip, ipis0, starts0;
 	int ok;
 
 	if (!need(VMI_CALL_SetInitialAPState))
 		return;
 	if (!apic_ready || !tsc_hz) {
-		skip("SetInitialAPState", "needs the APIC in slot 3 and the timer");
+		skip("SetInitialAPState", "needs the APIC and the timer");
 		return;
 	}
 	st.cr0 = read_cr0();
@@ -1558,10 +1769,30 @@ static void test_smp(void)
 	reloc[VMI_CALL_SetInitialAPState].eip = eip + ALIAS;
 	ok = vcall(VMI_CALL_SetInitialAPState, (u32)&st, 1, 0, 0, 0, 0);
 	reloc[VMI_CALL_SetInitialAPState].eip = eip;
+	ipis0 = priv->ap[1].ipis;
+	starts0 = priv->ap[1].starts;
+	if (strict) {
+		/* A strict monitor starts the AP on STARTUP only. */
+		t0 = rdtsc();
+		while (rdtsc() - t0 < div64_32(tsc_hz, 20))
+			asm volatile("pause");
+		T(ap_count == 0);
+		ok &= send_init_startup(1);
+	}
 	t0 = rdtsc();
 	while (!ap_count && rdtsc() - t0 < tsc_hz)
 		asm volatile("pause");
 	T(ap_count == 1);
+	if (!strict) {
+		/* Already running: the guest's INIT and STARTUP are dropped. */
+		ok &= send_init_startup(1);
+		t0 = rdtsc();
+		while (rdtsc() - t0 < div64_32(tsc_hz, 50))
+			asm volatile("pause");
+		T(ap_count == 1);
+	}
+	T(priv->ap[1].ipis == ipis0 + 3);
+	T(priv->ap[1].starts == starts0 + (strict ? 1 : 0));
 	T(ap_cr3 == (u32)pd);
 	T(*(volatile u16 *)ap_gdtr == gdtr.limit &&
 	  *(volatile u32 *)(ap_gdtr + 2) == gdtr.base);
@@ -1592,7 +1823,8 @@ static void test_smp(void)
 	putc('\n');
 	pd[ALIAS >> 22] = ALIAS | PDE_FLAGS;
 	write_cr3((u32)pd);
-	report(ok, "SetInitialAPState starts APIC ID 1 at EIP with the given CR3/GDT/IDT/ESP/registers; its SetLazyMode lands in pcpu[1]");
+	report(ok, strict ? "SetInitialAPState records the state; the guest's STARTUP starts APIC ID 1 at EIP with the given CR3/GDT/IDT/ESP/registers; its SetLazyMode lands in pcpu[1]"
+			  : "SetInitialAPState starts APIC ID 1 at EIP with the given CR3/GDT/IDT/ESP/registers; the guest's INIT/STARTUP are dropped; its SetLazyMode lands in pcpu[1]");
 }
 
 /**** Boot-time checks ****/
@@ -1748,6 +1980,10 @@ static void check_init_and_relocs(void)
 		u32 expect = !(none_mask & call_group[nr]) ?
 			     call_impl[nr] : VMI_RELOCATION_NONE;
 
+		if (expect == IMPL_XFER)
+			expect = xfer_jump ? VMI_RELOCATION_JUMP_REL :
+					     VMI_RELOCATION_CALL_REL;
+
 		reloc[nr].eip = (u32)v;
 		reloc[nr].type = (u32)(v >> 32);
 		if (reloc[nr].type != expect) {
@@ -1828,6 +2064,16 @@ static void probe(void)
 	report(0, "probe found the project ROM");
 }
 
+/* Like a kernel, leave the linear addresses from virtual_top up unmapped. */
+static void honour_virtual_top(void)
+{
+	u32 i;
+
+	for (i = rom->virtual_top >> 22; rom->virtual_top && i < 1024; i++)
+		pd[i] = 0;
+	write_cr3((u32)pd);
+}
+
 u32 guest_main(u32 magic, const struct mb_info *mbi)
 {
 	const char *cmd = (magic == 0x2badb002 && (mbi->flags & 4)) ?
@@ -1845,6 +2091,8 @@ u32 guest_main(u32 magic, const struct mb_info *mbi)
 		probe();
 		finish();
 	}
+	xfer_jump = cmd_value(cmd, "xfer") != NULL;
+	strict = cmd_value(cmd, "strict") != NULL;
 	while (ep && *ep >= '0' && *ep <= '9')
 		epoch = epoch * 10 + (*ep++ - '0');
 	setup_cpu();
@@ -1852,6 +2100,7 @@ u32 guest_main(u32 magic, const struct mb_info *mbi)
 	report(rom != NULL, "VMI ROM found in 0xC0000-0xE0000");
 	if (!rom)
 		finish();
+	honour_virtual_top();
 	check_header();
 	check_memory_map(mbi);
 	check_init_and_relocs();

@@ -4,14 +4,15 @@
  *
  * Owns two things:
  *
- *  - Telling the ROM where the APIC page is. The ROM runs in the guest's
- *    address space, where the APIC is mapped only at the kernel's
+ *  - Telling the ROM where the APIC page is, as a hint. The ROM runs in the
+ *    guest's address space, where the APIC is mapped only at the kernel's
  *    FIX_APIC_BASE fixmap, so that linear address goes into linear-map
- *    slot 3 (VMI_LINEAR_MAP_SLOT_APIC) on every CPU. It is registered even
- *    with vmi=noapic, because the ROM's LVTT alarms and SetInitialAPState
- *    need it too. The ROM uses the address only; the frame given is the
- *    architectural default, since the firmware tables that may move the
- *    APIC are parsed later.
+ *    slot 3 (VMI_LINEAR_MAP_SLOT_APIC) on every CPU, even with vmi=noapic
+ *    (the ROM's LVTT alarms and AP start-up use the APIC too). A monitor
+ *    reaches the APIC without it (VMware's did; the 2.6 guest never
+ *    registered it), so nothing here depends on the slot. The frame given
+ *    is the architectural default, since the firmware tables that may
+ *    move the APIC are parsed later.
  *
  *  - Routing every local APIC register access of the kernel through the
  *    ROM. In 6.12 all accessors are callbacks of the APIC driver, changed
@@ -25,10 +26,9 @@
  *    ID layout; the all/all-but-self/self shorthands stay shorthands.
  *
  * Rules:
- *  - Bound only when the ROM answers CALL_REL for both APIC calls, the
- *    ROM can be told where the APIC is (SetLinearMapping CALL_REL or NOP),
- *    the CPU has a local APIC, and vmi=noapic is not given. Otherwise
- *    every accessor stays native.
+ *  - Bound only when the ROM answers CALL_REL for both APIC calls, the CPU
+ *    has a local APIC, and vmi=noapic is not given. Otherwise every
+ *    accessor stays native.
  *  - wait_icr_idle has no override slot in struct apic_override: it is
  *    set in the driver directly and would be lost if a different APIC
  *    driver (bigsmp, more than 8 CPUs) were installed later. The ROM
@@ -144,10 +144,6 @@ static bool __init vmi_apic_usable(void)
 	if (!vmi_call_addr(VMI_CALL_APICRead) ||
 	    !vmi_call_addr(VMI_CALL_APICWrite)) {
 		pr_info("APIC: ROM does not offer APICRead and APICWrite, local APIC accessed natively\n");
-		return false;
-	}
-	if (!vmi_linear_map_usable()) {
-		pr_info("APIC: ROM cannot be told where the local APIC is (no SetLinearMapping), local APIC accessed natively\n");
 		return false;
 	}
 	/* Too early for boot_cpu_has(): the probe runs before CPU setup. */

@@ -3,19 +3,22 @@
  * Binding the ROM's calls into pv_ops.
  *
  * Owns the relocation table and the binding engine. Every call number is
- * queried once through VMI_GetRelocationInfo and checked (type known,
- * target inside the ROM, JUMP only for IRET and SYSEXIT) before anything
- * is bound; one bad answer refuses the whole ROM.
+ * queried once through VMI_GetRelocationInfo and checked before anything
+ * is bound: a target outside the ROM (and below virtual_top) refuses the
+ * whole ROM, an answer the ABI calls invalid for that call leaves the call
+ * native.
  *
  * Binding then walks the tables of the concern files (cpu.c, mmu.c,
  * lazy.c): per
  * slot, CALL_REL points the slot (or its wrapper) at the ROM, NOP installs
  * paravirt_nop where the slot returns nothing, NONE leaves the native op,
- * a vmi= option keeps a whole group native. IRET and SYSEXIT must be
- * JUMP_REL. Because it all happens at the top of setup_arch(), the
- * alternatives pass that runs later turns every patched call site into a
- * direct call to whatever the slot holds (NOPs for paravirt_nop), and the
- * exit paths into direct jumps.
+ * a vmi= option keeps a whole group native. IRET and SYSEXIT take every
+ * form the ABI allows: JUMP_REL puts the ROM address in the slot, CALL_REL
+ * a stub of exit.S whose "call rel32" is pointed at the ROM, NOP and NONE
+ * keep the native instruction. Because it all happens at the top of
+ * setup_arch(), the alternatives pass that runs later turns every patched
+ * call site into a direct call to whatever the slot holds (NOPs for
+ * paravirt_nop), and the exit paths into direct jumps.
  *
  * X86_FEATURE_PV_XXL is set when at least one PARAVIRT_XXL slot reaches
  * the ROM: without it the XXL sites are patched back to native code.
@@ -25,8 +28,10 @@
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/printk.h>
+#include <linux/string.h>
 #include <asm/cpufeature.h>
 #include <asm/paravirt.h>
+#include <asm/text-patching.h>
 
 #include "vmi.h"
 
@@ -53,9 +58,16 @@ static struct vmi_relocation_info __init vmi_get_reloc(u32 call)
 	return rel;
 }
 
+/*
+ * What the ABI lets a guest do with each answer: a target outside the
+ * image is refused (memory safety), unless it lies in the hypervisor's
+ * own area above virtual_top; an unknown type, or JUMP_REL for a call that
+ * returns, leaves that one call native with the 2.6 guest's warning.
+ */
 int __init vmi_query_relocations(void)
 {
 	u32 base = (u32)(unsigned long)vmi_rom.image;
+	u32 top = vmi_rom.info.virtual_top;
 	unsigned int call;
 
 	for (call = 0; call < VMI_CALL_COUNT; call++) {
@@ -64,7 +76,16 @@ int __init vmi_query_relocations(void)
 
 		verdict = vmi_reloc_check(call, rel.type, rel.eip, base,
 					  vmi_rom.info.size);
-		if (verdict != VMI_RELOC_OK) {
+		if (verdict == VMI_RELOC_OUTSIDE && top && rel.eip >= top)
+			verdict = VMI_RELOC_OK;
+		if (verdict == VMI_RELOC_UNKNOWN_TYPE ||
+		    verdict == VMI_RELOC_JUMP_NOT_ALLOWED) {
+			pr_warn("Unknown relocation type %u for %s (%s): kept native\n",
+				rel.type, vmi_call_name(call),
+				vmi_reloc_verdict_str(verdict));
+			rel.type = VMI_RELOCATION_NONE;
+			rel.eip = 0;
+		} else if (verdict != VMI_RELOC_OK) {
 			pr_warn("ROM at %#lx rejected: relocation for %s (type %u, target %#x): %s\n",
 				vmi_rom.phys, vmi_call_name(call), rel.type,
 				rel.eip, vmi_reloc_verdict_str(verdict));
@@ -99,6 +120,17 @@ enum vmi_bind_outcome vmi_binding_outcome(unsigned int table, unsigned int i)
 	return vmi_outcomes[table][i];
 }
 
+/* Aim the "call rel32" at @stub (exit.S) at the ROM's @target. */
+static void __init vmi_point_call_stub(void *stub, void *target)
+{
+	u8 insn[5];
+	s32 rel = (s32)((unsigned long)target - ((unsigned long)stub + 5));
+
+	insn[0] = 0xe8;
+	memcpy(insn + 1, &rel, sizeof(rel));
+	text_poke_early(stub, insn, sizeof(insn));
+}
+
 static enum vmi_bind_outcome __init vmi_bind_one(const struct vmi_binding *b)
 {
 	const struct vmi_relocation_info *rel = &vmi_rom.reloc[b->call];
@@ -111,16 +143,18 @@ static enum vmi_bind_outcome __init vmi_bind_one(const struct vmi_binding *b)
 			  VMI_CALL_SetPxE].type != VMI_RELOCATION_CALL_REL)
 		return VMI_BOUND_NATIVE;
 
-	if (b->kind == VMI_BIND_JUMP) {
-		if (rel->type == VMI_RELOCATION_JUMP_REL) {
+	if (b->kind == VMI_BIND_EXIT) {
+		switch (rel->type) {
+		case VMI_RELOCATION_JUMP_REL:
 			*b->slot = target;
 			return VMI_BOUND_ROM;
-		}
-		if (rel->type == VMI_RELOCATION_NONE)
+		case VMI_RELOCATION_CALL_REL:
+			vmi_point_call_stub(b->wrapper, target);
+			*b->slot = b->wrapper;
+			return VMI_BOUND_ROM;
+		default:	/* NONE, or NOP: the native instruction */
 			return VMI_BOUND_NATIVE;
-		pr_warn("%s needs a JUMP relocation, the ROM gave type %u: keeping the native %s\n",
-			vmi_call_name(b->call), rel->type, b->slot_name);
-		return VMI_BOUND_REFUSED;
+		}
 	}
 
 	switch (rel->type) {

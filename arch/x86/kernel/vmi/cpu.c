@@ -11,12 +11,15 @@
  * callee-save slots; GetCR2 is a standard call and reaches read_cr2 (a
  * callee-save slot) through a thunk.
  *
- * IRET and SYSEXIT are jump targets: the ROM must offer them as JUMP_REL.
- * The entry code's alternatives then turn the exit sites into direct jumps
- * to the ROM. The ROM's IRET is a real iret on the guest's own GDT, so
- * returns to 16-bit stacks keep the kernel's ESPFIX sequence, and a bad
- * user frame makes it fault inside the ROM, where a die notifier sends
- * the fault where the native iret's exception-table entry would.
+ * IRET and SYSEXIT are what the exit paths jump to. A JUMP_REL answer puts
+ * the ROM address in the slot; a CALL_REL answer puts a stub of exit.S
+ * there, a "call rel32" into the ROM (bind.c); NOP and NONE keep the
+ * native instruction. The ROM's IRET is a real iret on the guest's own
+ * GDT, so returns to 16-bit stacks keep the kernel's ESPFIX sequence. A
+ * user frame iret refuses faults either inside the ROM (JUMP_REL, or a
+ * ROM that does not check) or, reported by the ROM, at the stub's call
+ * (CALL_REL); a die notifier sends both where the native iret's
+ * exception-table entry would.
  *
  * Rules: wrappers only call the ROM through vmi_call_target[], which holds
  * CALL_REL targets only; a wrapper is installed only when its call is
@@ -149,10 +152,10 @@ static void vmi_load_sp0(unsigned long sp0)
 	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_.func,	\
 	  .call = VMI_CALL_##call_, .kind = VMI_BIND_DIRECT,		\
 	  .skip_opts = VMI_OPT_NOIRQ }
-#define EXIT_JUMP(slot_, call_)						\
+#define EXIT_PATH(slot_, call_, stub_)					\
 	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_,		\
-	  .call = VMI_CALL_##call_, .kind = VMI_BIND_JUMP,		\
-	  .skip_opts = VMI_OPT_NOIRQ }
+	  .call = VMI_CALL_##call_, .kind = VMI_BIND_EXIT,		\
+	  .wrapper = stub_, .skip_opts = VMI_OPT_NOIRQ }
 
 static const struct vmi_binding vmi_cpu_bindings[] = {
 	{ .slot_name = "cpu.io_delay", .slot = (void **)&pv_ops.cpu.io_delay,
@@ -184,8 +187,8 @@ static const struct vmi_binding vmi_cpu_bindings[] = {
 	IRQ_CALLEE_SAVE(irq.save_fl, GetInterruptMask),
 	IRQ_CALLEE_SAVE(irq.irq_disable, DisableInterrupts),
 	IRQ_CALLEE_SAVE(irq.irq_enable, EnableInterrupts),
-	EXIT_JUMP(cpu.iret, IRET),
-	EXIT_JUMP(cpu.irq_enable_sysexit, SYSEXIT),
+	EXIT_PATH(cpu.iret, IRET, vmi_iret_call),
+	EXIT_PATH(cpu.irq_enable_sysexit, SYSEXIT, vmi_sysexit_call),
 };
 
 const struct vmi_binding_table vmi_cpu_table = {
@@ -196,9 +199,10 @@ const struct vmi_binding_table vmi_cpu_table = {
 
 /*
  * A #GP, #NP or #SS in kernel mode inside the ROM's IRET routine (from its
- * target to the next call's target) is the exit path's iret refusing a
- * user frame: continue at the fixup of native_iret's exception-table
- * entry, which reports it to the task as the native instruction would.
+ * target to the next call's target), or reported by the ROM at the call
+ * of the CALL_REL stub, is the exit path's iret refusing a user frame:
+ * continue at the fixup of native_iret's exception-table entry, which
+ * reports it to the task as the native instruction would.
  */
 static unsigned long vmi_iret_start, vmi_iret_end, vmi_iret_fixup;
 
@@ -213,8 +217,10 @@ static int vmi_iret_fault_notify(struct notifier_block *nb,
 	if (args->trapnr != X86_TRAP_GP && args->trapnr != X86_TRAP_NP &&
 	    args->trapnr != X86_TRAP_SS)
 		return NOTIFY_DONE;
-	if (user_mode(regs) || regs->ip < vmi_iret_start ||
-	    regs->ip >= vmi_iret_end)
+	if (user_mode(regs))
+		return NOTIFY_DONE;
+	if (regs->ip != (unsigned long)vmi_iret_call &&
+	    (regs->ip < vmi_iret_start || regs->ip >= vmi_iret_end))
 		return NOTIFY_DONE;
 	regs->ip = vmi_iret_fixup;
 	return NOTIFY_STOP;
@@ -236,7 +242,7 @@ static int __init vmi_iret_fault_init(void)
 		return 0;
 	vmi_iret_fixup = (unsigned long)&e->fixup + e->fixup;
 	vmi_iret_start = vmi_rom.reloc[VMI_CALL_IRET].eip;
-	vmi_iret_end = vmi_iret_start + 64;
+	vmi_iret_end = vmi_iret_start + 256;	/* trimmed at the next call */
 	for (call = 0; call < VMI_CALL_COUNT; call++) {
 		unsigned long eip = vmi_rom.reloc[call].eip;
 

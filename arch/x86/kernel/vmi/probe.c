@@ -31,6 +31,7 @@
 #include <asm/e820/types.h>
 #include <asm/fixmap.h>
 #include <asm/page.h>
+#include <asm/paravirt.h>
 #include <asm/pgtable.h>
 #include <asm/segment.h>
 #include <asm/setup.h>
@@ -140,6 +141,12 @@ static bool __init vmi_scan(void)
 			continue;
 		}
 
+		if (info.warnings & VMI_ROM_WARN_PCI_ID)
+			pr_warn("ROM at %#lx from unknown manufacturer (PCI ID %04x:%04x), using it\n",
+				pa, info.vendor_id, info.device_id);
+		if (info.warnings & VMI_ROM_WARN_CHECKSUM)
+			pr_warn("ROM at %#lx does not sum to 0 in memory (the BIOS checked it at load), using it\n",
+				pa);
 		vmi_rom.image = image;
 		vmi_rom.phys = pa;
 		vmi_rom.info = info;
@@ -239,6 +246,7 @@ void __init vmi_init(void)
 	}
 
 	vmi_active = true;
+	pv_info.name = "vmi";
 	snprintf(vmi_native_reason, sizeof(vmi_native_reason), "active");
 	vmi_bind();
 	vmi_time_init();

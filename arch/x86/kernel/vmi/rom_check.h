@@ -18,23 +18,30 @@
 #include <asm/vmi/abi.h>
 
 /*
- * Lowest virtual_top the guest accepts: VMware's monitor reserved the top
- * 64 MiB, and a larger hole would eat into the vmalloc area of a small
- * 32-bit kernel. 0 means no reservation.
+ * Lowest virtual_top the guest accepts (0 means no reservation). The ABI
+ * sets no bound; this one is safety: a 3G/1G kernel must keep room below
+ * the hole for its image, lowmem and the vmalloc area, and 512 MiB of the
+ * 1 GiB kernel space is the most a reservation may take. VMware's monitor
+ * reserved 64 MiB (0xFC000000).
  */
-#define VMI_VIRTUAL_TOP_MIN	0xFC000000u
+#define VMI_VIRTUAL_TOP_MIN	0xE0000000u
+
+/*
+ * Defects the ABI tolerates (the 2.6 guest warned and went on): reported
+ * in vmi_rom_info.warnings, never a reason to refuse the ROM.
+ */
+#define VMI_ROM_WARN_CHECKSUM	0x1	/* bytes do not sum to 0 in memory */
+#define VMI_ROM_WARN_PCI_ID	0x2	/* PCIR IDs are not 15AD:0801 */
 
 enum vmi_rom_verdict {
 	VMI_ROM_OK,
 	VMI_ROM_NOT_ROM,	/* no 0xAA55 at this address */
 	VMI_ROM_NOT_VMI,	/* an option ROM, but not a VMI one */
 	VMI_ROM_BAD_LENGTH,
-	VMI_ROM_BAD_CHECKSUM,
 	VMI_ROM_BAD_VERSION,
 	VMI_ROM_NO_PCI_HEADER,
 	VMI_ROM_BAD_OFFSET,
 	VMI_ROM_UNTERMINATED,
-	VMI_ROM_PCI_ID,
 	VMI_ROM_NO_LICENSE,
 	VMI_ROM_LICENSE,
 	VMI_ROM_VIRTUAL_TOP,
@@ -49,6 +56,7 @@ struct vmi_rom_info {
 	u16 vendor_id;
 	u16 device_id;
 	u32 virtual_top;
+	u32 warnings;			/* VMI_ROM_WARN_* */
 	const char *license;		/* points into the image */
 	const char *manufacturer;	/* into the image, or "UNKNOWN" */
 	const char *product;		/* into the image, or "UNKNOWN" */

@@ -14,16 +14,19 @@
  *    wakeup_secondary_cpu() callback hands the ROM the state that the
  *    real-mode trampoline and startup_32_smp would have built: paging on
  *    with swapper_pg_dir, the boot CPU's CR4 and EFER, the AP's own GDT
- *    and per-CPU segment, the idle task's stack, interrupts off. The ROM
- *    sends INIT and STARTUP itself and the AP begins in vmi_ap_entry
- *    (smp_entry.S); the kernel sends no INIT/STARTUP of its own. If the AP never comes, the
- *    hotplug core times out as it would for a dead CPU.
+ *    and per-CPU segment, the idle task's stack, interrupts off; then it
+ *    sends INIT and STARTUP through the ROM's APICWrite, as a guest of
+ *    VMware's monitor did (the monitor started the AP in the recorded
+ *    state on STARTUP; the project ROM by default starts it at once and
+ *    drops the IPIs). The AP begins in vmi_ap_entry (smp_entry.S). If it
+ *    never comes, the hotplug core times out as it would for a dead CPU.
  *
  * Rules:
- *  - SetInitialAPState is used only when the ROM answers CALL_REL for it,
- *    SetLinearMapping is CALL_REL or NOP (the ROM must be able to reach the
- *    APIC to send the IPIs), and vmi=nosmp is not given; otherwise the
- *    native INIT/SIPI path is left alone and APs register nothing.
+ *  - SetInitialAPState is used only when the ROM answers CALL_REL for it
+ *    and for APICWrite (the IPIs must reach the ROM, whatever vmi=noapic
+ *    says about the kernel's own APIC accesses), and vmi=nosmp is not
+ *    given; otherwise the native INIT/SIPI path is left alone and APs
+ *    register nothing.
  *  - The AP state is exactly what do_boot_cpu() left for startup_32_smp
  *    (initial_stack, early_gdt_descr, initial_code), so the two paths
  *    cannot disagree about what an AP starts with.
@@ -112,6 +115,17 @@ void vmi_linear_map_all(unsigned int slot, unsigned long va,
 #ifdef CONFIG_SMP
 
 static vmi_set_initial_ap_state_fn vmi_set_initial_ap_state __ro_after_init;
+static void (*vmi_ap_apic_write)(u32 reg, u32 val) __ro_after_init;
+
+/* INIT, then STARTUP, to @apicid through the ROM (never the hardware). */
+static void vmi_send_init_startup(u32 apicid, unsigned long start_eip)
+{
+	vmi_ap_apic_write(APIC_ICR2, SET_XAPIC_DEST_FIELD(apicid));
+	vmi_ap_apic_write(APIC_ICR, APIC_INT_LEVELTRIG | APIC_INT_ASSERT |
+			  APIC_DM_INIT);
+	vmi_ap_apic_write(APIC_ICR2, SET_XAPIC_DEST_FIELD(apicid));
+	vmi_ap_apic_write(APIC_ICR, APIC_DM_STARTUP | (start_eip >> 12));
+}
 
 /* Called only from vmi_ap_entry, before anything else runs on the AP. */
 asmlinkage __visible void notrace vmi_ap_start(void)
@@ -129,8 +143,9 @@ asmlinkage __visible void notrace vmi_ap_start(void)
 /*
  * apic->wakeup_secondary_cpu(): do_boot_cpu() has set initial_stack,
  * early_gdt_descr and initial_code for this AP just before calling us.
- * @start_eip (the real-mode trampoline) is not used: the ROM starts the
- * AP from its own trampoline straight into paged protected mode.
+ * @start_eip (the real-mode trampoline) is only the STARTUP vector, which
+ * a VMI monitor ignores: it starts the AP straight into paged protected
+ * mode in the state handed over.
  */
 static int vmi_wakeup_secondary_cpu(u32 apicid, unsigned long start_eip)
 {
@@ -165,6 +180,7 @@ static int vmi_wakeup_secondary_cpu(u32 apicid, unsigned long start_eip)
 	ap.idtr_limit = idt.size;
 
 	vmi_set_initial_ap_state(&ap, apicid);
+	vmi_send_init_startup(apicid, start_eip);
 	return 0;
 }
 
@@ -181,8 +197,8 @@ static bool __init vmi_smp_usable(void)
 		pr_info("SMP: ROM has no SetInitialAPState, APs started with INIT/SIPI\n");
 		return false;
 	}
-	if (!vmi_linear_map_usable()) {
-		pr_info("SMP: ROM cannot be told where the local APIC is (no SetLinearMapping), APs started with INIT/SIPI\n");
+	if (!vmi_call_addr(VMI_CALL_APICWrite)) {
+		pr_info("SMP: ROM has no APICWrite for INIT/STARTUP, APs started with INIT/SIPI\n");
 		return false;
 	}
 	return true;
@@ -193,6 +209,7 @@ void __init vmi_smp_init(void)
 	if (!vmi_smp_usable())
 		return;
 	vmi_set_initial_ap_state = vmi_call_addr(VMI_CALL_SetInitialAPState);
+	vmi_ap_apic_write = vmi_call_addr(VMI_CALL_APICWrite);
 	apic_update_callback(wakeup_secondary_cpu, vmi_wakeup_secondary_cpu);
 	vmi_rom.bound++;
 }

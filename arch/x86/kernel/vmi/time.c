@@ -10,7 +10,10 @@
  *    rate), with X86_FEATURE_TSC_KNOWN_FREQ so nothing recalibrates it;
  *  - the "vmi-timer" clocksource and sched_clock, both on the REAL counter.
  *    The clocksource never returns less than it returned before (one
- *    global high-water mark); sched_clock starts from 0 at boot;
+ *    global high-water mark); sched_clock starts from 0 at boot. (The 2.6
+ *    guest read AVAILABLE for sched_clock; 6.12 wants sched_clock to agree
+ *    across CPUs and takes stolen time from the steal clock instead, so
+ *    the STOLEN counter feeds pv_steal_clock);
  *  - the wall clock: x86_platform.get_wallclock reads GetWallclockTime;
  *    set_wallclock refuses, since the host owns the wall clock;
  *  - per-CPU "vmi-timer" clockevents, one-shot and periodic: REAL alarms
@@ -26,11 +29,11 @@
  * Rules: the timer is used only if GetCycleFrequency is CALL_REL and
  * vmi=notimer is absent. GetCycleCounter must then be CALL_REL too and the
  * rate sane, else all of time stays native with one message. Alarms also
- * need SetAlarm and CancelAlarm, and a usable SetLinearMapping: the
- * project ROM programs the LVT timer through the APIC page that apic.c
- * registers in slot 3 on every CPU (vmi_linear_map_all()). Without those,
- * in x2APIC mode, or when the platform IPI vector is taken, the local APIC
- * timer stays native and only the clocks come from the ROM.
+ * need SetAlarm and CancelAlarm. Each CPU programs its LVTT itself (vector,
+ * unmasked) through the APIC driver, as the 2.6 guest did; a ROM owns the
+ * timer's mode and count but not the vector or the mask. Without the alarm
+ * calls, in x2APIC mode, or when the platform IPI vector is taken, the
+ * local APIC timer stays native and only the clocks come from the ROM.
  */
 #define pr_fmt(fmt) "vmi: " fmt
 
@@ -47,6 +50,7 @@
 #include <linux/percpu.h>
 #include <linux/printk.h>
 #include <linux/seq_file.h>
+#include <linux/static_call.h>
 #include <linux/time64.h>
 #include <linux/timekeeping.h>
 #include <asm/apic.h>
@@ -247,16 +251,16 @@ static void vmi_alarm_interrupt(void)
 }
 
 /*
- * On the CPU being brought up: leave the vector in LVTT (masked; SetAlarm
- * unmasks it) and register the device. Limits: 1 us to 1 s, well inside
- * the 2^32 APIC ticks an LVTT alarm can count.
+ * On the CPU being brought up: program LVTT with the vector, unmasked (the
+ * count stays 0 until the first alarm), and register the device. Limits:
+ * 1 us to 1 s.
  */
 static void vmi_alarm_setup_cpu(void)
 {
 	struct clock_event_device *evt = this_cpu_ptr(&vmi_clockevent);
 	u32 hz = vmi_cycle_hz >> vmi_alarm_shift;
 
-	apic_write(APIC_LVTT, APIC_LVT_MASKED | VMI_ALARM_VECTOR);
+	apic_write(APIC_LVTT, VMI_ALARM_VECTOR);
 
 	*evt = vmi_clockevent_template;
 	evt->cpumask = cpumask_of(smp_processor_id());
@@ -295,10 +299,6 @@ static const char * __init vmi_alarm_init(void)
 	if (!vmi_timer.set_alarm || !vmi_timer.cancel_alarm) {
 		vmi_alarm_state = "native: no SetAlarm/CancelAlarm";
 		return "no SetAlarm/CancelAlarm";
-	}
-	if (!vmi_linear_map_usable()) {
-		vmi_alarm_state = "native: no SetLinearMapping for the APIC page";
-		return "no SetLinearMapping for the APIC page";
 	}
 
 	while ((vmi_cycle_hz >> vmi_alarm_shift) > U32_MAX)
@@ -407,6 +407,34 @@ void __init vmi_time_init(void)
 		no_alarms ? "local APIC timer, " : "clockevents on ROM alarms",
 		no_alarms ?: "");
 }
+
+/**** Stolen time ****/
+
+static DEFINE_PER_CPU(u64, vmi_steal_ns);
+
+/*
+ * The scheduler's steal clock: the calling CPU's STOLEN counter in ns.
+ * The ROM answers for the calling CPU only, so for another CPU this is
+ * the value that CPU read last; steal accounting asks for its own CPU
+ * (paravirt_steal_rq_enabled, the remote use, is left off).
+ */
+static u64 vmi_steal_clock(int cpu)
+{
+	if (cpu == raw_smp_processor_id())
+		this_cpu_write(vmi_steal_ns, vmi_cycles_to_ns(
+			vmi_timer.get_cycle_counter(VMI_CYCLES_STOLEN)));
+	return per_cpu(vmi_steal_ns, cpu);
+}
+
+static int __init vmi_steal_init(void)
+{
+	if (!vmi_timer.get_cycle_counter)
+		return 0;
+	static_call_update(pv_steal_clock, vmi_steal_clock);
+	static_key_slow_inc(&paravirt_steal_enabled);
+	return 0;
+}
+early_initcall(vmi_steal_init);
 
 /**** debugfs: /sys/kernel/debug/vmi/timer ****/
 

@@ -55,7 +55,7 @@ typedef void (*vmi_u32_fn)(u32 arg);
 enum vmi_bind_kind {
 	VMI_BIND_DIRECT,	/* the slot holds the ROM address */
 	VMI_BIND_WRAPPER,	/* the slot holds a wrapper that calls it */
-	VMI_BIND_JUMP,		/* a jump target: JUMP_REL only */
+	VMI_BIND_EXIT,		/* exit path: JUMP_REL, or CALL_REL via a stub */
 };
 
 /* What became of a slot; kept for debugfs. */
@@ -131,6 +131,9 @@ static inline void *vmi_call_addr(unsigned int call)
 {
 	return (void *)vmi_call_target[call];
 }
+
+/* exit.S: "call rel32" stubs for CALL_REL IRET and SYSEXIT. */
+extern char vmi_iret_call[], vmi_sysexit_call[];
 
 /* smp.c: linear-map slots every CPU registers; AP start-up. */
 bool vmi_linear_map_usable(void);
