@@ -15,6 +15,8 @@
 #   make bench-native  benchmark (not part of make check): guest instructions
 #                 per operation, XXL=n vs XXL=y without ROM, under -icount
 #   make check-xenpv   x86_64 Xen PV: pv sites patched as in the pristine tree
+#   make conformance [ROM=file]  the VMI 3.0 conformance suite (no Linux)
+#                 against a ROM image (default: the project ROM)
 #   make boot [ROM=path|none] [PAE=0|1] [SMP=n] [MEM=512M] [APPEND='...']
 #             [GUEST_CMD='...'] [DEVICES=minimal|e1000] [TIMEOUT=s]
 
@@ -33,12 +35,12 @@ FLAVOUR := $(if $(filter 0,$(PAE)),nopae,pae)
 FLAVOURS ?= pae nopae
 
 .PHONY: all deps tree kernel kernel-% rom initramfs boot run check bench series clean help \
-	bench-native check-xenpv
+	bench-native check-xenpv conformance
 
 all: kernel rom initramfs
 
 help:
-	@sed -n '3,19p' Makefile
+	@sed -n '3,21p' Makefile
 
 deps:
 	@scripts/deps
@@ -89,6 +91,9 @@ series:
 BENCH_FLAVOURS ?= pae nopae
 bench-native: deps initramfs $(foreach f,$(BENCH_FLAVOURS),kernel-$(f) kernel-$(f)-native)
 	@scripts/bench-native --flavours '$(BENCH_FLAVOURS)'
+
+conformance: deps rom
+	@BUILD=$(BUILD)/rom rom/tests/conformance '$(ROM)'
 
 check-xenpv: tree
 	@scripts/check-xenpv

@@ -50,11 +50,18 @@
 #define ICR_SHORTHAND	0xc0000u
 
 /* The ROM's own window onto the top of the physical address space. */
-#define SELFMAP_VA	0xffc00000u	/* maps physical 0xfec00000 */
-#define SELFMAP_APIC_VA	0xffe00000u	/* physical 0xfee00000 */
+#define SELFMAP_VA	0xffc00000u
+#define SELFMAP_PHYS	0xfec00000u
 
 #ifndef VMI_ROM_STRICT
 #define VMI_ROM_STRICT	0
+#endif
+
+/* The hole the guest leaves above virtual_top holds the ROM's window. */
+#if VMI_ROM_VIRTUAL_TOP && VMI_ROM_VIRTUAL_TOP <= 0xffc00000
+#define SELFMAP_HOLE	1
+#else
+#define SELFMAP_HOLE	0
 #endif
 
 static inline u32 read_cr3(void)
@@ -95,68 +102,75 @@ static inline void invlpg(u32 va)
  * bits aside), refuse anything else (a guest that used the hole after
  * all). Returns 1 if the entry now holds @want.
  */
-static int claim32(volatile u32 *e, u32 want)
+static int claim32(volatile u32 *e, u32 want, u32 va)
 {
 	u32 v = *e;
 
 	if (!(v & PG_PRESENT)) {
 		*e = want;
-		invlpg(SELFMAP_APIC_VA);
+		invlpg(va);
 		return 1;
 	}
 	return (v & ~PG_AD) == want;
 }
 
-static int claim64(volatile u64 *e, u64 want)
+static int claim64(volatile u64 *e, u64 want, u32 va)
 {
 	u64 v = *e;
 
 	if (!(v & PG_PRESENT)) {
 		*e = want;
-		invlpg(SELFMAP_APIC_VA);
+		invlpg(va);
 		return 1;
 	}
 	return (v & ~(u64)PG_AD) == want;
 }
 
 /*
- * The APIC at SELFMAP_APIC_VA in the current address space. The directory
- * entry covering it gets a large page if it is empty; a kernel may have
- * left an (empty) page table there from before it reserved the hole, and
- * then the ROM takes the page-table entry instead.
+ * The page of physical @phys (0xfec00000 and up: IOAPIC, HPET, local
+ * APIC) at SELFMAP_VA + (phys - 0xfec00000) in the current address space.
+ * The directory entry covering it gets a large page if it is empty; a
+ * kernel may have left an (empty) page table there from before it
+ * reserved the hole, and then the ROM takes one page-table entry instead.
+ * NULL if the hole is not the ROM's or an entry there is the guest's.
  */
-static volatile u32 *selfmap_apic(struct vmi_rom_private *p)
+volatile u32 *vmi_selfmap(struct vmi_rom_private *p, u32 phys)
 {
 	u32 off = page_offset(p), cr4 = read_cr4(), cr3 = read_cr3(), ok;
+	u32 va = SELFMAP_VA + (phys - SELFMAP_PHYS);
 
-	if (!VMI_ROM_VIRTUAL_TOP || VMI_ROM_VIRTUAL_TOP > SELFMAP_VA)
+	if (!SELFMAP_HOLE || phys < SELFMAP_PHYS)
 		return 0;
 	if (cr4 & CR4_PAE) {
 		volatile u64 *pdpt = (volatile u64 *)(off + (cr3 & ~0x1fu));
 		volatile u64 *pmd;
 		u64 nx = efer_nx() ? 1ull << 63 : 0, e = pdpt[3];
+		u32 i = (va >> 21) & 511;
 
 		if (!(e & PG_PRESENT))
 			return 0;
 		pmd = (volatile u64 *)(off + ((u32)e & ~0xfffu));
-		e = pmd[511];
+		e = pmd[i];
 		if ((e & PG_PRESENT) && !(e & PG_PSE))
-			ok = claim64((volatile u64 *)(off + ((u32)e & ~0xfffu)),
-				     0xfee00000u | PG_4K_UC | nx);
+			ok = claim64((volatile u64 *)(off + ((u32)e & ~0xfffu)) +
+				     ((va >> 12) & 511),
+				     (phys & ~0xfffu) | PG_4K_UC | nx, va);
 		else
-			ok = claim64(&pmd[511], 0xfee00000u | PG_LARGE_UC | nx);
+			ok = claim64(&pmd[i], (phys & ~0x1fffffu) | PG_LARGE_UC | nx,
+				     va);
 	} else {
 		volatile u32 *pd = (volatile u32 *)(off + (cr3 & ~0xfffu));
 		u32 e = pd[1023];
 
 		if ((e & PG_PRESENT) && !(e & PG_PSE))
-			ok = claim32((volatile u32 *)(off + (e & ~0xfffu)) + 512,
-				     0xfee00000u | PG_4K_UC);
+			ok = claim32((volatile u32 *)(off + (e & ~0xfffu)) +
+				     ((va >> 12) & 1023),
+				     (phys & ~0xfffu) | PG_4K_UC, va);
 		else
 			ok = (cr4 & CR4_PSE) &&
-			     claim32(&pd[1023], 0xfec00000u | PG_LARGE_UC);
+			     claim32(&pd[1023], SELFMAP_PHYS | PG_LARGE_UC, va);
 	}
-	return ok ? (volatile u32 *)SELFMAP_APIC_VA : 0;
+	return ok ? (volatile u32 *)(va & ~0xfffu) : 0;
 }
 
 /*
@@ -175,7 +189,7 @@ volatile u32 *vmi_apic_page(struct vmi_rom_private *p)
 		if (l->pages)
 			return (volatile u32 *)(l->va & VMI_PAGE_VA_MASK);
 	}
-	a = selfmap_apic(p);
+	a = vmi_selfmap(p, 0xfee00000u);
 	if (!a)
 		atomic_inc(p->apic_errors);
 	return a;

@@ -199,6 +199,7 @@ struct vmi_rom_reloc {
  *              past the array (never delivered)
  *  iret_faults IRET frames the ROM refused, delivering the fault at the
  *              guest's call site (xfer.c)
+ *  hpet_state, hpet_khz  the HPET for IRQ0 alarms (hpet.c)
  */
 #define VMI_ROM_MAX_CPUS		8
 #define VMI_ROM_APIC_PFN		0xfee00
@@ -227,13 +228,18 @@ struct vmi_rom_reloc {
 #define VMI_ROM_PCPU_LINEAR		8
 #define VMI_ROM_PCPU_ALARM		56	/* 2 x {flags, armed, expiry, period} */
 #define VMI_ROM_VF_LVTT			0x1	/* vflags: the guest wrote LVTT */
+#define VMI_ROM_HPET_UNPROBED		0
+#define VMI_ROM_HPET_ABSENT		1
+#define VMI_ROM_HPET_READY		2
 #define VMI_ROM_PRIV_AP			(VMI_ROM_PRIV_PCPU + VMI_ROM_MAX_CPUS * VMI_ROM_PCPU_SIZE)
 #define VMI_ROM_AP_SHIFT		7			/* 128 bytes each */
 #define VMI_ROM_AP_VALID		0	/* 1: state waiting, 2: taken */
 #define VMI_ROM_AP_PAGE_OFFSET		4
 #define VMI_ROM_AP_IDT			10	/* 6-byte pseudo-descriptor */
 #define VMI_ROM_AP_STATE		16	/* struct vmi_ap_state */
-#define VMI_ROM_PRIV_SIZE		(96 + VMI_ROM_MAX_CPUS * (VMI_ROM_PCPU_SIZE + 128) + 8)
+#define VMI_ROM_AP_IPIS			108	/* INIT/STARTUP sent to it */
+#define VMI_ROM_AP_STARTS		112	/* times the ROM woke it */
+#define VMI_ROM_PRIV_SIZE		(96 + VMI_ROM_MAX_CPUS * (VMI_ROM_PCPU_SIZE + 128) + 16)
 /* The AP trampoline page and the temporary page directory after it. */
 #define VMI_ROM_AP_TRAMP_MIN		(VMI_ROM_PRIV + VMI_ROM_PRIV_SIZE)
 #define VMI_ROM_AP_STATE_KIB		16	/* STATE_KIB that always fits them */
@@ -293,6 +299,8 @@ struct vmi_rom_private {
 	struct vmi_rom_ap ap[VMI_ROM_MAX_CPUS];	// by APIC ID
 	u32 ipis_dropped;		// INIT/STARTUP broadcasts, IDs >= MAX_CPUS
 	u32 iret_faults;		// IRET frames refused at the call site
+	u32 hpet_state;			// VMI_ROM_HPET_* (hpet.c)
+	u32 hpet_khz;			// HPET tick rate, once probed
 };					/* naturally aligned (reloc.c checks) */
 #endif
 

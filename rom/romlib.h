@@ -123,7 +123,13 @@ static inline void delay_us(struct vmi_rom_private *p, u32 us)
 
 #define APIC(base, reg)	((base)[((reg) & 0xff0) / 4])
 
+volatile u32 *vmi_selfmap(struct vmi_rom_private *p, u32 phys);
 volatile u32 *vmi_apic_page(struct vmi_rom_private *p);
+
+/* IRQ0 alarms on the HPET (hpet.c); 0: no HPET, use the PIT. */
+int vmi_hpet_usable(struct vmi_rom_private *p);
+int vmi_hpet_arm(struct vmi_rom_private *p, u64 delay, u64 period);
+int vmi_hpet_cancel(struct vmi_rom_private *p);
 void vmi_apic_lvtt_arm(struct vmi_rom_private *p, volatile u32 *a,
 		       u32 count, u32 tdcr, int periodic);
 

@@ -12,9 +12,11 @@
  * Alarms: an LVTT alarm runs the local APIC timer with the guest's LVTT
  * vector and mask (apic.c virtualises LVTT) and a divider chosen so that
  * any expiry up to 2^40 cycles fits the 32-bit count; an IRQ0 alarm runs
- * PIT channel 0. Re-arming reprograms the counter without stopping it
- * first, so it never raises an IRQ0 edge of its own; see pit_cancel() for
- * the one case the PIT cannot do without one.
+ * HPET timer 0 in legacy-replacement mode (hpet.c), or PIT channel 0 on a
+ * machine without an HPET. Re-arming reprograms the timer without
+ * stopping it first, so it never raises an IRQ0 edge of its own; on the
+ * PIT, see pit_cancel() for the one case it cannot do without one, and
+ * pit_arm() for its 54.9 ms reach.
  */
 #include "romlib.h"
 
@@ -187,16 +189,33 @@ static int pit_pending(void)
 	return ((st >> 1) & 7) == 0 && !(st & 0x80);
 }
 
-static int alarm_pending(struct vmi_rom_private *p, struct vmi_rom_alarm *al)
+/* IRQ0 alarms: the HPET when the machine has one (hpet.c), else the PIT. */
+static int irq0_arm(struct vmi_rom_private *p, u64 expiry, u64 period)
+{
+	if (vmi_hpet_arm(p, cycles_until(expiry), period))
+		return 1;
+	return pit_arm(p, expiry, period);
+}
+
+/* Stop an armed IRQ0 alarm; returns 1 if it was still pending. */
+static int irq0_cancel(struct vmi_rom_private *p, struct vmi_rom_alarm *al)
+{
+	int pending;
+
+	if (vmi_hpet_usable(p))
+		return vmi_hpet_cancel(p);
+	pending = al->period || pit_pending();
+	pit_cancel(al, pending);
+	return pending;
+}
+
+/* An armed LVTT alarm: periodic, or a one-shot still counting. */
+static int lvtt_pending(struct vmi_rom_private *p, struct vmi_rom_alarm *al)
 {
 	volatile u32 *a;
 
-	if (!al->armed)
-		return 0;
 	if (al->period)
 		return 1;
-	if (!(al->flags & VMI_ALARM_WIRED_LVTT))
-		return pit_pending();
 	a = vmi_apic_page(p);
 	return a && APIC(a, APIC_TMCCT) != 0;
 }
@@ -225,7 +244,7 @@ RP void vmi_c_set_alarm(u32 flags, u64 expiry, u64 period)
 			if (a)
 				lvtt_stop(a);
 		} else {
-			pit_cancel(al, pit_pending());
+			irq0_cancel(p, al);
 		}
 	}
 	al->armed = 0;
@@ -235,7 +254,7 @@ RP void vmi_c_set_alarm(u32 flags, u64 expiry, u64 period)
 	if (flags & VMI_ALARM_WIRED_LVTT)
 		al->armed = lvtt_arm(p, expiry, period);
 	else
-		al->armed = pit_arm(p, expiry, period);
+		al->armed = irq0_arm(p, expiry, period);
 	irq_restore(f);
 }
 
@@ -251,14 +270,15 @@ RP u32 vmi_c_cancel_alarm(u32 flags)
 	f = irq_save();
 	p = priv();
 	al = &this_cpu(p)->alarm[c];
-	ret = alarm_pending(p, al);
+	ret = 0;
 	if (al->armed) {
 		if (al->flags & VMI_ALARM_WIRED_LVTT) {
+			ret = lvtt_pending(p, al);
 			a = vmi_apic_page(p);
 			if (a)
 				lvtt_stop(a);
 		} else {
-			pit_cancel(al, ret);
+			ret = irq0_cancel(p, al);
 		}
 		al->armed = 0;
 	}

@@ -7,6 +7,7 @@ import os
 import re
 import struct
 import subprocess
+import tempfile
 
 ROM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ABI_H = os.path.join(ROM_DIR, '..', 'include', 'asm-x86', 'vmi', 'abi.h')
@@ -115,3 +116,32 @@ def cstring(img, off):
         return None
     end = img.find(b'\0', off)
     return None if end < 0 else img[off:end].decode('latin-1')
+
+
+def qemu_boot(qemu, kernel, rom, append='', devices='nodefaults', extra=(),
+              timeout=120):
+    """Boot a multiboot test program next to rom under TCG, serial on
+    stdout, isa-debug-exit at 0xf4. Returns (status, serial lines,
+    debugcon text); status is QEMU's exit code or 'timeout'."""
+    with tempfile.TemporaryDirectory() as tmp:
+        dcon = os.path.join(tmp, 'debugcon')
+        cmd = [qemu, '-accel', 'tcg', '-display', 'none', '-m', '128',
+               '-kernel', kernel, '-option-rom', rom, '-serial', 'stdio',
+               '-monitor', 'none', '-debugcon', 'file:' + dcon,
+               '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
+        if devices == 'nodefaults':
+            cmd.append('-nodefaults')
+        elif devices == 'e1000':
+            cmd += ['-net', 'nic,model=e1000']
+        if append:
+            cmd += ['-append', append]
+        cmd += list(extra)
+        try:
+            r = subprocess.run(cmd, capture_output=True, text=True,
+                               timeout=timeout)
+            status, out = r.returncode, r.stdout
+        except subprocess.TimeoutExpired as e:
+            status = 'timeout'
+            out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or '')
+        dc = open(dcon).read() if os.path.exists(dcon) else ''
+    return status, out.splitlines(), dc

@@ -287,7 +287,15 @@ call_sysexit:
 	mov	%esp, inv_esp
 	mov	$user_entry, %edx
 	mov	$user_stack_top, %ecx
-	XFER_GO
+	/* CF PF AF ZF SF OF set: the user's flags, which SYSEXIT keeps */
+	cmpl	$0, xfer_call
+	je	1f
+	pushl	$0x8d7
+	popf
+	call	*inv_fn
+1:	pushl	$0x8d7
+	popf
+	jmp	*inv_fn
 
 /*
  * int call_iret_user(u32 fn): the same trip through the ROM's IRET with a

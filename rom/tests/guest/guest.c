@@ -15,309 +15,9 @@
  * answer NONE for), mode=reboot / mode=shutdown (call that and nothing
  * else afterwards).
  */
-#include <stddef.h>
-#include <vmi/abi.h>
+#include "lib.h"
 #include "calltab.h"
 
-#define COM1		0x3f8
-#define DEBUG_EXIT	0xf4
-
-struct vregs {
-	u32 eax, edx, ecx, ebx, esi, edi, ebp, eflags, esp, esp_expected;
-};
-
-extern void load_segments(void);
-extern void vmi_invoke(u32 fn, struct vregs *io, u32 s1, u32 s2);
-extern int call_iret(u32 fn, u32 eflags, struct vregs *io);
-extern int call_sysexit(u32 fn);
-extern int call_iret_user(u32 fn);
-extern int call_iret_bad(u32 fn, u32 cs, u32 ss);
-extern char iret_call_site[];
-extern u32 xfer_call, fault_vec, fault_err, fault_eip, fault_cs, fault_esp;
-extern u32 iret_frame_at;
-extern const u32 exc_table[32];
-extern char irq0_stub[], int81_stub[], int80_stub[], lvtt_stub[];
-extern char tss_stack_top[];
-extern u32 user_eax, user_cs, user_eflags, user_ss;
-extern char ap_entry[], ap_stack_top[];
-extern volatile u32 ap_ebx, ap_esi, ap_edi, ap_esp, ap_cr3, ap_cs, ap_ss, ap_fs;
-extern volatile u32 ap_eflags, ap_count, ap_call_fn, ap_call_arg;
-extern volatile u8 ap_gdtr[8], ap_idtr[8];
-
-volatile u32 ticks;
-volatile u32 int81_count;
-volatile u64 irq0_tsc;
-volatile u32 lvtt_count;
-volatile u64 lvtt_tsc;
-u32 apic_eoi;
-
-/**** Output ****/
-
-#include "portio.h"
-
-static void putc(char c)
-{
-	outb(COM1, c);
-}
-
-static void puts(const char *s)
-{
-	while (*s)
-		putc(*s++);
-}
-
-static void puthex(u32 v)
-{
-	int i;
-
-	puts("0x");
-	for (i = 28; i >= 0; i -= 4)
-		putc("0123456789abcdef"[(v >> i) & 0xf]);
-}
-
-static void putdec(u32 v)
-{
-	char b[12];
-	int i = 0;
-
-	do {
-		b[i++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	while (i)
-		putc(b[--i]);
-}
-
-static int test_nr, test_failed;
-static char why[160];
-static int why_len;
-
-static void note(const char *s)
-{
-	while (*s && why_len < (int)sizeof(why) - 1)
-		why[why_len++] = *s++;
-	why[why_len] = 0;
-}
-
-static void note_hex(u32 v)
-{
-	char b[11] = "0x";
-	int i;
-
-	for (i = 0; i < 8; i++)
-		b[2 + i] = "0123456789abcdef"[(v >> (28 - 4 * i)) & 0xf];
-	b[10] = 0;
-	note(b);
-}
-
-static void report(int ok, const char *name)
-{
-	test_nr++;
-	if (!ok)
-		test_failed++;
-	puts(ok ? "ok " : "not ok ");
-	putdec(test_nr);
-	puts(" - ");
-	puts(name);
-	putc('\n');
-	if (!ok && why_len) {
-		puts("# ");
-		puts(why);
-		putc('\n');
-	}
-	why_len = 0;
-	why[0] = 0;
-}
-
-static void skip(const char *name, const char *reason)
-{
-	test_nr++;
-	puts("ok ");
-	putdec(test_nr);
-	puts(" - ");
-	puts(name);
-	puts(" # SKIP ");
-	puts(reason);
-	putc('\n');
-}
-
-void guest_exit(u32 code)
-{
-	asm volatile("outl %0, %1" : : "a"(code), "Nd"((u16)DEBUG_EXIT));
-	for (;;)
-		asm volatile("cli; hlt");
-}
-
-static void finish(void)
-{
-	puts("1..");
-	putdec(test_nr);
-	putc('\n');
-	guest_exit(test_failed ? 1 : 0);
-}
-
-void guest_exception(u32 *frame)
-{
-	puts("not ok ");
-	putdec(++test_nr);
-	puts(" - unexpected exception ");
-	putdec(frame[0]);
-	puts(" error ");
-	puthex(frame[1]);
-	puts(" at eip ");
-	puthex(frame[2]);
-	putc('\n');
-	test_failed++;
-	finish();
-}
-
-/**** Small helpers ****/
-
-static int streq(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return *a == *b;
-}
-
-static int strneq(const char *a, const char *b, int n)
-{
-	while (n && *a && *a == *b)
-		a++, b++, n--;
-	return n == 0 || *a == *b;
-}
-
-static inline u32 read_cr0(void) { u32 v; asm volatile("mov %%cr0, %0" : "=r"(v)); return v; }
-static inline u32 read_cr3(void) { u32 v; asm volatile("mov %%cr3, %0" : "=r"(v)); return v; }
-static inline u32 read_cr4(void) { u32 v; asm volatile("mov %%cr4, %0" : "=r"(v)); return v; }
-static inline void write_cr0(u32 v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static inline void write_cr3(u32 v) { asm volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
-static inline void write_cr4(u32 v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
-static inline u32 read_flags(void) { u32 v; asm volatile("pushf; pop %0" : "=r"(v)); return v; }
-
-static inline u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (u64)hi << 32 | lo;
-}
-
-static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
-{
-	asm volatile("cpuid" : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
-		     : "a"(leaf), "c"(0));
-}
-
-static inline void wrmsr(u32 msr, u64 v)
-{
-	asm volatile("wrmsr" : : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
-}
-
-/**** Descriptor tables, paging, interrupts ****/
-
-struct pseudo_desc {
-	u16 limit;
-	u32 base;
-} __packed;
-
-static u64 gdt[16] __attribute__((aligned(8)));
-static u64 idt[256] __attribute__((aligned(8)));
-static u64 ldt[4] __attribute__((aligned(8)));
-static u32 pd[1024] __attribute__((aligned(4096)));
-static struct pseudo_desc gdtr, idtr;
-
-struct tss {
-	u32 link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
-	u32 eax, ecx, edx, ebx, esp, ebp, esi, edi;
-	u32 es, cs, ss, ds, fs, gs, ldt;
-	u16 trap, iomap;
-} __packed;
-static struct tss tss __attribute__((aligned(128)));
-
-static u64 make_desc(u32 base, u32 limit, u8 access, u8 flags)
-{
-	u32 lo = (limit & 0xffff) | (base & 0xffff) << 16;
-	u32 hi = ((base >> 16) & 0xff) | (u32)access << 8 |
-		 (limit & 0xf0000) | (u32)(flags & 0xf) << 20 |
-		 (base & 0xff000000);
-
-	return (u64)hi << 32 | lo;
-}
-
-static u64 make_gate(void *fn, int dpl)
-{
-	u32 off = (u32)fn;
-
-	return (u64)((off & 0xffff0000) | 0x8e00 | dpl << 13) << 32 |
-	       (off & 0xffff) | 0x08 << 16;
-}
-
-#define TEST_VA		0xe0000000u
-#define TEST_PDE	(TEST_VA >> 22)
-#define PHYS_A		0x00400000u
-#define PHYS_B		0x00800000u
-#define PDE_FLAGS	0x87u		/* present, writable, user, 4 MiB */
-#define PDE_GLOBAL	0x100u
-#define APIC_PHYS	0xfee00000u
-#define APIC_4M		0xfec00000u
-#define APIC_VA_4M	0xd0000000u	/* 4 MiB page holding the APIC */
-#define APIC_VA		(APIC_VA_4M + (APIC_PHYS - APIC_4M))
-#define LVTT_VECTOR	0x40
-
-static void setup_cpu(void)
-{
-	int i;
-
-	gdt[1] = make_desc(0, 0xfffff, 0x9a, 0xc);	/* 0x08 kernel code */
-	gdt[2] = make_desc(0, 0xfffff, 0x92, 0xc);	/* 0x10 kernel data */
-	gdt[3] = make_desc(0, 0xfffff, 0xfa, 0xc);	/* 0x18 user code */
-	gdt[4] = make_desc(0, 0xfffff, 0xf2, 0xc);	/* 0x20 user data */
-	gdtr.limit = sizeof(gdt) - 1;
-	gdtr.base = (u32)gdt;
-	asm volatile("lgdt %0" : : "m"(gdtr));
-	load_segments();
-
-	for (i = 0; i < 32; i++)
-		idt[i] = make_gate((void *)exc_table[i], 0);
-	idt[0x20] = make_gate(irq0_stub, 0);
-	idt[0x80] = make_gate(int80_stub, 3);
-	idt[LVTT_VECTOR] = make_gate(lvtt_stub, 0);
-	idtr.limit = sizeof(idt) - 1;
-	idtr.base = (u32)idt;
-	asm volatile("lidt %0" : : "m"(idtr));
-
-	/* PIC: vectors 0x20/0x28, only IRQ0; PIT channel 0 at ~1 kHz. */
-	outb(0x20, 0x11); outb(0xa0, 0x11);
-	outb(0x21, 0x20); outb(0xa1, 0x28);
-	outb(0x21, 0x04); outb(0xa1, 0x02);
-	outb(0x21, 0x01); outb(0xa1, 0x01);
-	outb(0x21, 0xfe); outb(0xa1, 0xff);
-	outb(0x43, 0x34);
-	outb(0x40, 1193 & 0xff);
-	outb(0x40, 1193 >> 8);
-
-	/* Identity map 4 GiB with 4 MiB pages; TEST_VA points at PHYS_A. */
-	for (i = 0; i < 1024; i++)
-		pd[i] = (u32)i << 22 | PDE_FLAGS;
-	pd[TEST_PDE] = PHYS_A | PDE_FLAGS;
-	/* The APIC only at APIC_VA: no identity mapping of 0xFEC00000-. */
-	pd[APIC_4M >> 22] = 0;
-	pd[APIC_VA_4M >> 22] = APIC_4M | PDE_FLAGS | 0x18;	/* PCD, PWT */
-	apic_eoi = APIC_VA + 0xb0;
-	*(volatile u32 *)PHYS_A = 0xaaaa0001;
-	*(volatile u32 *)PHYS_B = 0xbbbb0002;
-	write_cr4(read_cr4() | 0x10);			/* PSE */
-	write_cr3((u32)pd);
-	write_cr0(read_cr0() | 0x80010000);		/* PG, WP */
-
-	tss.esp0 = (u32)tss_stack_top;
-	tss.ss0 = 0x10;
-	tss.iomap = sizeof(tss);
-	gdt[5] = make_desc((u32)&tss, sizeof(tss) - 1, 0x89, 0x0);
-	asm volatile("ltr %w0" : : "r"(0x28));
-	wrmsr(0x174, 0x08);				/* SYSENTER_CS */
-}
 
 /**** The ROM ****/
 
@@ -354,29 +54,6 @@ static int xfer_jump, strict;
 static u64 calls_made[VMI_COUNTER_SLOTS];
 static u64 model_transitions;
 static u32 model_lazy, model_pending;
-
-static u32 rom_sum(const u8 *p, u32 n)
-{
-	u8 s = 0;
-
-	while (n--)
-		s += *p++;
-	return s;
-}
-
-static const struct vmi_rom_header *scan_rom(void)
-{
-	u32 a;
-
-	for (a = VMI_SCAN_START; a < VMI_SCAN_END; a += VMI_SCAN_STEP) {
-		const struct vmi_rom_header *h = (const void *)a;
-
-		if (h->rom_signature == VMI_ROM_SIGNATURE &&
-		    h->vrom_signature == VMI_SIGNATURE)
-			return h;
-	}
-	return NULL;
-}
 
 static int offered(int nr)
 {
@@ -479,16 +156,7 @@ static int need(int nr)
 	return 0;
 }
 
-static void check(int cond, const char *what)
-{
-	if (!cond) {
-		note(what);
-		note("; ");
-	}
-}
-
-/* Every test below: ok = vcall checks && semantic checks. */
-#define T(cond) do { check((cond), #cond); ok &= !!(cond); } while (0)
+/* Every test below: ok = vcall checks && semantic checks (T, lib.h). */
 
 static void test_cpuid(void)
 {
@@ -1174,50 +842,9 @@ static void test_misc(void)
 
 static u32 epoch;			/* host time from the command line */
 
-/* n / d without libgcc. */
-static u64 div64_32(u64 n, u32 d)
-{
-	u32 hi = n >> 32, lo = (u32)n, qh, ql, rem;
-
-	qh = hi / d;
-	rem = hi % d;
-	asm("divl %4" : "=a"(ql), "=d"(rem) : "a"(lo), "d"(rem), "rm"(d));
-	return (u64)qh << 32 | ql;
-}
-
-static u32 apic_id_cpuid(void)
-{
-	u32 a, b, c, d;
-
-	cpuid(1, &a, &b, &c, &d);
-	return b >> 24;
-}
-
 static volatile u32 *const apic = (volatile u32 *)APIC_VA;
 static u64 tsc_hz;			/* the ROM's GetCycleFrequency */
 static int apic_ready;
-
-/* Spin for c TSC cycles with interrupts enabled. */
-static void wait_cycles(u64 c)
-{
-	u64 t0 = rdtsc();
-
-	asm volatile("sti");
-	while (rdtsc() - t0 < c)
-		asm volatile("pause");
-	asm volatile("cli");
-}
-
-/* Spin (interrupts on) until *cnt != start or c cycles pass. */
-static void wait_change(volatile u32 *cnt, u32 start, u64 c)
-{
-	u64 t0 = rdtsc();
-
-	asm volatile("sti");
-	while (*cnt == start && rdtsc() - t0 < c)
-		asm volatile("pause");
-	asm volatile("cli");
-}
 
 static u64 rom_now(void)
 {
@@ -1332,46 +959,6 @@ static void test_apic(void)
 	putc('\n');
 	report(ok, "APICRead/APICWrite reach the APIC at its non-identity linear address");
 	apic_ready = ok;
-}
-
-/*
- * TSC rate measured by the guest: PIT channel 2, full 16-bit count
- * (54.9 ms, not the ROM's 50 ms), both ends bracketed by TSC reads; the
- * try with the narrowest brackets of up to 8 (the host may deschedule
- * the vCPU inside one).
- */
-static u64 guest_tsc_hz(void)
-{
-	u8 p61 = inb(0x61);
-	u64 ta, tb, tl, t, best = 0, best_w = ~0ull, w, est;
-	int i;
-
-	for (i = 0; i < 8; i++) {
-		outb(0x61, (p61 & 0xfc) | 1);
-		outb(0x43, 0xb0);
-		outb(0x42, 0xff);
-		ta = rdtsc();
-		outb(0x42, 0xff);
-		tb = tl = rdtsc();
-		for (;;) {
-			u8 v = inb(0x61);
-
-			t = rdtsc();
-			if (v & 0x20)
-				break;
-			tl = t;
-		}
-		w = (t - tl) + (tb - ta);
-		est = t - ta - w / 2;
-		if (w < best_w) {
-			best_w = w;
-			best = est;
-		}
-		if (w < est >> 10)
-			break;
-	}
-	outb(0x61, p61);
-	return div64_32(best * 1193182, 65535);
 }
 
 /*
@@ -1829,33 +1416,11 @@ static void test_smp(void)
 
 /**** Boot-time checks ****/
 
-struct mb_info {
-	u32 flags, mem_lower, mem_upper, boot_device, cmdline;
-	u32 mods_count, mods_addr, syms[4], mmap_length, mmap_addr;
-} __packed;
-
 struct mb_mmap {
 	u32 size;
 	u64 addr, len;
 	u32 type;
 } __packed;
-
-static const char *cmd_value(const char *cmd, const char *key)
-{
-	int n = 0;
-
-	while (key[n])
-		n++;
-	while (cmd && *cmd) {
-		while (*cmd == ' ')
-			cmd++;
-		if (strneq(cmd, key, n) && cmd[n] == '=')
-			return cmd + n + 1;
-		while (*cmd && *cmd != ' ')
-			cmd++;
-	}
-	return NULL;
-}
 
 static int parse_groups(const char *s)
 {
