@@ -11,6 +11,9 @@
  * drives IRQ0 (and the PIT's output is disconnected), its comparator
  * spans seconds, and clearing Tn_INT_ENB stops it without an edge.
  *
+ * Its rate is measured against the TSC once, at the first IRQ0 alarm
+ * (5 ms), so alarms agree with the cycle counter the guest reads.
+ *
  * Rules: used only when the machine has an HPET at the PC address
  * (0xfed00000) that the ROM can map in the hole above virtual_top, with
  * the legacy-replacement capability and a sane period; otherwise timer.c
@@ -36,8 +39,32 @@
 #define HPET_TN_PERIODIC	0x008u
 #define HPET_TN_PERIODIC_CAP	0x010u
 #define HPET_TN_SETVAL		0x040u
+#define HPET_TN_32BIT		0x100u
 
 #define R(h, reg)		((h)[(reg) / 4])
+
+static u64 counter(volatile u32 *h);
+
+/*
+ * The HPET rate in the units of the cycle rate: HPET ticks over 5 ms
+ * against the TSC, scaled by tsc_khz. The alarms convert cycles to ticks
+ * with hpet_khz / tsc_khz, so a POST calibration of the TSC that is a
+ * few per cent off cancels out instead of making IRQ0 alarms early.
+ */
+static u32 rate(struct vmi_rom_private *p, volatile u32 *h, u32 nominal_khz)
+{
+	u64 h0, h1, t0, t1;
+
+	if (!p->tsc_khz)
+		return nominal_khz;
+	h0 = counter(h);
+	t0 = rdtsc();
+	do {
+		h1 = counter(h);
+	} while (h1 - h0 < (u64)nominal_khz * 5);
+	t1 = rdtsc();
+	return (u32)div64_32((h1 - h0) * p->tsc_khz, (u32)(t1 - t0));
+}
 
 /* The HPET's registers, or NULL; probes once (hpet_khz). */
 static volatile u32 *hpet(struct vmi_rom_private *p)
@@ -61,9 +88,9 @@ static volatile u32 *hpet(struct vmi_rom_private *p)
 		p->hpet_state = VMI_ROM_HPET_ABSENT;
 		return 0;
 	}
-	p->hpet_khz = (u32)div64_32(1000000000000ull, period);
 	R(h, HPET_T0_CFG) = 0;
 	R(h, HPET_CFG) = R(h, HPET_CFG) | HPET_CFG_ENABLE | HPET_CFG_LEGACY;
+	p->hpet_khz = rate(p, h, (u32)div64_32(1000000000000ull, period));
 	p->hpet_state = VMI_ROM_HPET_READY;
 	return h;
 }
@@ -106,11 +133,18 @@ int vmi_hpet_arm(struct vmi_rom_private *p, u64 delay, u64 period)
 		return 0;
 	R(h, HPET_T0_CFG) = 0;
 	if (period) {
+		/*
+		 * Periodic, 32-bit (as Linux programs it): with SETVAL the
+		 * first comparator write sets the first expiry, the next
+		 * one the period.
+		 */
 		t = ticks(p, period);
-		R(h, HPET_T0_CFG) = HPET_TN_PERIODIC | HPET_TN_SETVAL;
-		set_cmp(h, counter(h) + ticks(p, delay) + 1);
-		set_cmp(h, t ? t : 1);
-		R(h, HPET_T0_CFG) = HPET_TN_PERIODIC | HPET_TN_ENABLE;
+		if (t > 0x7fffffffull)
+			t = 0x7fffffffull;
+		R(h, HPET_T0_CFG) = HPET_TN_PERIODIC | HPET_TN_SETVAL | HPET_TN_32BIT;
+		R(h, HPET_T0_CMP) = (u32)(counter(h) + ticks(p, delay) + 1);
+		R(h, HPET_T0_CMP) = t ? (u32)t : 1;
+		R(h, HPET_T0_CFG) = HPET_TN_PERIODIC | HPET_TN_32BIT | HPET_TN_ENABLE;
 	} else {
 		set_cmp(h, counter(h) + ticks(p, delay) + 1);
 		R(h, HPET_T0_CFG) = HPET_TN_ENABLE;
@@ -132,6 +166,7 @@ int vmi_hpet_cancel(struct vmi_rom_private *p)
 		  ((cfg & HPET_TN_PERIODIC) ||
 		   counter(h) < ((u64)R(h, HPET_T0_CMP + 4) << 32 |
 				 R(h, HPET_T0_CMP)));
+	/* (one-shots are 64-bit: the comparator read back is whole) */
 	R(h, HPET_T0_CFG) = 0;
 	return pending;
 }

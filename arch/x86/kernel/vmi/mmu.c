@@ -13,7 +13,8 @@
  *    (pte_update), UpdatePxE(Long) tells the ROM to re-read it;
  *  - page-table pages are announced with AllocatePage before use and
  *    retired with ReleasePage (PT pages L1, PD/PMD pages L2, the non-PAE
- *    pgd as L2 with CLONE of the kernel half of swapper_pg_dir);
+ *    pgd as L2 with CLONE of the kernel half of swapper_pg_dir, once
+ *    pgd_ctor() has copied it);
  *  - CR3 loads, full and single-page TLB flushes map to SetCR3, FlushTLB
  *    and InvalPage;
  *  - linear-map slot 0 describes the direct map on the boot CPU.
@@ -194,19 +195,17 @@ static void vmi_release_pmd(unsigned long pfn)
 }
 
 /*
- * Non-PAE: a new pgd is a level-2 table whose kernel half is a copy of
- * swapper_pg_dir (pgd_alloc() fills it right after this hook). With PAE
- * the pgd is the 32-byte PDPT, which may share its page: the PMD pages
- * below it are announced through alloc_pmd instead.
+ * Non-PAE: a new pgd is a level-2 table whose kernel half pgd_ctor() has
+ * just copied from swapper_pg_dir, under pgd_lock (so no kernel entry can
+ * change between the copy and this announcement), the rest zero. With
+ * PAE the pgd is the 32-byte PDPT, which may share its page: the PMD
+ * pages below it are announced through alloc_pmd instead.
  */
-static int vmi_pgd_alloc(struct mm_struct *mm)
+static void vmi_alloc_pmd_clone(unsigned long pfn, unsigned long clonepfn,
+				unsigned long start, unsigned long count)
 {
-	if (!IS_ENABLED(CONFIG_X86_PAE))
-		vmi_allocate_page(__pa(mm->pgd) >> PAGE_SHIFT,
-				  VMI_PAGE_L2 | VMI_PAGE_CLONE,
-				  __pa(swapper_pg_dir) >> PAGE_SHIFT,
-				  KERNEL_PGD_BOUNDARY, KERNEL_PGD_PTRS);
-	return 0;
+	vmi_allocate_page(pfn, VMI_PAGE_L2 | VMI_PAGE_CLONE, clonepfn, start,
+			  count);
 }
 
 static void vmi_pgd_free(struct mm_struct *mm, pgd_t *pgd)
@@ -276,7 +275,7 @@ static const struct vmi_binding vmi_mmu_bindings[] = {
 		 vmi_ptep_modify_prot_start),
 	MMU_WRAP(mmu.alloc_pte, VMI_CALL_AllocatePage, vmi_alloc_pte),
 	MMU_WRAP(mmu.alloc_pmd, VMI_CALL_AllocatePage, vmi_alloc_pmd),
-	MMU_WRAP(mmu.pgd_alloc, VMI_CALL_AllocatePage, vmi_pgd_alloc),
+	MMU_WRAP(mmu.alloc_pmd_clone, VMI_CALL_AllocatePage, vmi_alloc_pmd_clone),
 	MMU_WRAP(mmu.release_pte, VMI_CALL_ReleasePage, vmi_release_pte),
 	MMU_WRAP(mmu.release_pmd, VMI_CALL_ReleasePage, vmi_release_pmd),
 	MMU_WRAP(mmu.pgd_free, VMI_CALL_ReleasePage, vmi_pgd_free),

@@ -420,9 +420,12 @@ static DEFINE_PER_CPU(u64, vmi_steal_ns);
  */
 static u64 vmi_steal_clock(int cpu)
 {
-	if (cpu == raw_smp_processor_id())
-		this_cpu_write(vmi_steal_ns, vmi_cycles_to_ns(
-			vmi_timer.get_cycle_counter(VMI_CYCLES_STOLEN)));
+	u64 stolen;
+
+	if (cpu == raw_smp_processor_id()) {
+		stolen = vmi_timer.get_cycle_counter(VMI_CYCLES_STOLEN);
+		this_cpu_write(vmi_steal_ns, vmi_cycles_to_ns(stolen));
+	}
 	return per_cpu(vmi_steal_ns, cpu);
 }
 
