@@ -61,10 +61,16 @@ static inline u32 lsl(u32 sel)
 /* 0 if iret would accept the frame, else FAULT(vector, error code). */
 static u32 iret_fault(const u32 *f)
 {
-	u32 cs = f[1] & 0xffff, ss = f[4] & 0xffff, rpl = cs & 3, ar;
+	u32 cs = f[1] & 0xffff, rpl = cs & 3, ss, ar;
 
+	/*
+	 * A same-ring frame has three words, and may end the stack page
+	 * (the entry trampoline's): ESP and SS are read only for an outer
+	 * ring.
+	 */
 	if (!rpl || (f[2] & X86_EFLAGS_VM))
 		return 0;			/* same ring, or vm86: no check */
+	ss = f[4] & 0xffff;
 	if (!lar(cs, &ar) || !(ar & AR_S) || !(ar & AR_CODE))
 		return FAULT(VEC_GP, cs);
 	if ((ar & AR_CONFORMING) ? AR_DPL(ar) > rpl : AR_DPL(ar) != rpl)
