@@ -46,24 +46,46 @@
 static u64 counter(volatile u32 *h);
 
 /*
- * The HPET rate in the units of the cycle rate: HPET ticks over 5 ms
- * against the TSC, scaled by tsc_khz. The alarms convert cycles to ticks
- * with hpet_khz / tsc_khz, so a POST calibration of the TSC that is a
- * few per cent off cancels out instead of making IRQ0 alarms early.
+ * One HPET counter read, timed by TSC reads on both sides; returns the
+ * bracket width (a vCPU descheduled inside it widens it).
+ */
+static u64 timed_read(volatile u32 *h, u64 *cnt, u64 *tsc)
+{
+	u64 a = rdtsc(), b;
+
+	*cnt = counter(h);
+	b = rdtsc();
+	*tsc = a + (b - a) / 2;
+	return b - a;
+}
+
+/*
+ * The HPET rate in the units of the cycle rate: HPET ticks over 2 ms
+ * against the TSC, scaled by tsc_khz, the try with the narrowest TSC
+ * brackets of five. The alarms convert cycles to ticks with hpet_khz /
+ * tsc_khz, so a POST calibration of the TSC that is a few per cent off
+ * cancels out instead of making IRQ0 alarms early.
  */
 static u32 rate(struct vmi_rom_private *p, volatile u32 *h, u32 nominal_khz)
 {
-	u64 h0, h1, t0, t1;
+	u64 h0, h1, t0, t1, w, w1, best_w = ~0ull;
+	u32 best = nominal_khz;
+	int i;
 
 	if (!p->tsc_khz)
 		return nominal_khz;
-	h0 = counter(h);
-	t0 = rdtsc();
-	do {
-		h1 = counter(h);
-	} while (h1 - h0 < (u64)nominal_khz * 5);
-	t1 = rdtsc();
-	return (u32)div64_32((h1 - h0) * p->tsc_khz, (u32)(t1 - t0));
+	for (i = 0; i < 5; i++) {
+		w = timed_read(h, &h0, &t0);
+		do {
+			w1 = timed_read(h, &h1, &t1);
+		} while (h1 - h0 < (u64)nominal_khz * 2);
+		w += w1;
+		if (w < best_w && t1 > t0) {
+			best_w = w;
+			best = (u32)div64_32((h1 - h0) * p->tsc_khz, (u32)(t1 - t0));
+		}
+	}
+	return best;
 }
 
 /* The HPET's registers, or NULL; probes once (hpet_khz). */
