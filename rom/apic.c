@@ -22,10 +22,12 @@
  *    its own APIC timer still works).
  *  - INIT and STARTUP. A VMI guest hands the AP's state to
  *    SetInitialAPState and sends INIT and STARTUP through APICWrite, as
- *    on hardware. The ROM never lets those IPIs reach a CPU (the AP would
- *    start in real mode at the guest's vector): INIT is dropped, STARTUP
- *    starts the AP in the recorded state if there is one not yet taken
- *    (else it is dropped too). The default build also starts the AP at
+ *    on hardware. Once a CPU has had a state recorded, the ROM never lets
+ *    those IPIs reach it (it would restart in real mode at the guest's
+ *    vector): INIT is dropped, STARTUP starts the AP in the recorded
+ *    state if there is one not yet taken (else it is dropped too). To a
+ *    CPU that never had a state they pass through: the guest starts it
+ *    natively (vmi=nosmp, no SetInitialAPState). The default build also starts the AP at
  *    once inside SetInitialAPState (guests that send no IPIs); the strict
  *    build starts APs only on STARTUP, as VMware's monitor did.
  */
@@ -279,9 +281,12 @@ static void start_ap(struct vmi_rom_private *p, volatile u32 *a, u32 id)
 }
 
 /*
- * An ICR write the ROM takes for itself: INIT and STARTUP. Returns 1 if
- * the write was consumed. Shorthand broadcasts of INIT/STARTUP are
- * dropped too: a VMI guest starts APs through SetInitialAPState.
+ * An ICR write the ROM takes for itself: INIT and STARTUP to a CPU the
+ * guest gave a state with SetInitialAPState. Returns 1 if the write was
+ * consumed. INIT and STARTUP to a CPU that never had a state pass to the
+ * hardware: the guest starts that AP natively (vmi=nosmp, a ROM without
+ * SetInitialAPState), as a monitor lets a vCPU start in real mode.
+ * Shorthand broadcasts of INIT/STARTUP are dropped.
  */
 static int icr_intercept(struct vmi_rom_private *p, struct vmi_rom_pcpu *c,
 			 volatile u32 *a, u32 icr)
@@ -297,6 +302,11 @@ static int icr_intercept(struct vmi_rom_private *p, struct vmi_rom_pcpu *c,
 	}
 	ap = &p->ap[id];
 	ap->ipis++;
+	if (!ap->valid) {
+		/* Never given a state: the guest starts it natively. */
+		ap->native_ipis++;
+		return 0;
+	}
 	if (dm == ICR_DM_STARTUP && ap->valid == 1 && p->ap_tramp)
 		start_ap(p, a, id);
 	return 1;

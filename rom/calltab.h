@@ -239,6 +239,7 @@ struct vmi_rom_reloc {
 #define VMI_ROM_AP_STATE		16	/* struct vmi_ap_state */
 #define VMI_ROM_AP_IPIS			108	/* INIT/STARTUP sent to it */
 #define VMI_ROM_AP_STARTS		112	/* times the ROM woke it */
+#define VMI_ROM_AP_NATIVE_IPIS		116	/* of those, passed to the hardware */
 #define VMI_ROM_PRIV_SIZE		(96 + VMI_ROM_MAX_CPUS * (VMI_ROM_PCPU_SIZE + 128) + 16)
 /* The AP trampoline page and the temporary page directory after it. */
 #define VMI_ROM_AP_TRAMP_MIN		(VMI_ROM_PRIV + VMI_ROM_PRIV_SIZE)
@@ -279,7 +280,8 @@ struct vmi_rom_ap {
 	struct vmi_ap_state st;		// copied during the call
 	u32 ipis;			// INIT/STARTUP IPIs the guest sent it
 	u32 starts;			// times the ROM woke it
-	u8  reserved[128 - 24 - sizeof(struct vmi_ap_state)];
+	u32 native_ipis;		// IPIs passed through: no state recorded
+	u8  reserved[128 - 28 - sizeof(struct vmi_ap_state)];
 };					/* naturally aligned, no padding */
 
 struct vmi_rom_private {
