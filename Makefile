@@ -18,12 +18,15 @@
 #   make conformance [ROM=file]  the VMI 3.0 conformance suite (no Linux)
 #                 against a ROM image (default: the project ROM)
 #   make boot [ROM=path|none] [PAE=0|1] [SMP=n] [MEM=512M] [APPEND='...']
-#             [GUEST_CMD='...'] [DEVICES=minimal|e1000] [TIMEOUT=s]
+#             [GUEST_CMD='...'] [DEVICES=minimal|e1000] [TIMEOUT=s] [AUDIT=1]
+#             AUDIT=1: the ROM built with its shadow audit (build/rom-audit);
+#             the audit's findings are printed at the end
 
 TOP := $(abspath .)
 BUILD := $(TOP)/build
 
-ROM ?= $(BUILD)/rom/vmi.rom
+AUDIT ?= 0
+ROM ?= $(if $(filter 1,$(AUDIT)),$(BUILD)/rom-audit/vmi.rom,$(BUILD)/rom/vmi.rom)
 PAE ?= 1
 SMP ?= 1
 MEM ?= 512M
@@ -40,7 +43,7 @@ FLAVOURS ?= pae nopae
 all: kernel rom initramfs
 
 help:
-	@sed -n '3,21p' Makefile
+	@sed -n '3,23p' Makefile
 
 deps:
 	@scripts/deps
@@ -56,6 +59,7 @@ kernel-%: tree
 
 rom:
 	@$(MAKE) -s -C rom BUILD=$(BUILD)/rom
+	@if [ "$(AUDIT)" = 1 ]; then $(MAKE) -s -C rom BUILD=$(BUILD)/rom-audit AUDIT=1; fi
 
 initramfs: tree
 	@scripts/mkinitramfs

@@ -258,13 +258,13 @@ void vmi_apic_lvtt_arm(struct vmi_rom_private *p, volatile u32 *a,
 /**** INIT / STARTUP and SetInitialAPState ****/
 
 /*
- * Wake the AP with APIC ID id into the trampoline, which loads ap[id]:
+ * Wake the AP with APIC ID id into the trampoline, which loads its ap[]:
  * INIT, then STARTUP (twice if the AP has not taken the state within
  * 10 ms). Interrupts are off.
  */
-static void start_ap(struct vmi_rom_private *p, volatile u32 *a, u32 id)
+static void start_ap(struct vmi_rom_private *p, volatile u32 *a, u32 id,
+		     struct vmi_rom_ap *ap)
 {
-	struct vmi_rom_ap *ap = &p->ap[id];
 	u32 sipi = 0x4600 | (p->ap_tramp >> 12), i;
 
 	APIC(a, APIC_ICR2) = id << 24;
@@ -293,14 +293,18 @@ static int icr_intercept(struct vmi_rom_private *p, struct vmi_rom_pcpu *c,
 {
 	u32 dm = icr & ICR_DM_MASK, id = c->icr2 >> 24;
 	struct vmi_rom_ap *ap;
+	int slot;
 
 	if (dm != ICR_DM_INIT && dm != ICR_DM_STARTUP)
 		return 0;
-	if ((icr & ICR_SHORTHAND) || id >= VMI_ROM_MAX_CPUS) {
+	if (icr & ICR_SHORTHAND) {
 		atomic_inc(p->ipis_dropped);
 		return 1;
 	}
-	ap = &p->ap[id];
+	slot = cpu_slot_known(p, id);
+	if (slot < 0)
+		return 0;	/* a CPU the ROM never saw: started natively */
+	ap = &p->ap[slot];
 	ap->ipis++;
 	if (!ap->valid) {
 		/* Never given a state: the guest starts it natively. */
@@ -308,7 +312,7 @@ static int icr_intercept(struct vmi_rom_private *p, struct vmi_rom_pcpu *c,
 		return 0;
 	}
 	if (dm == ICR_DM_STARTUP && ap->valid == 1 && p->ap_tramp)
-		start_ap(p, a, id);
+		start_ap(p, a, id, ap);
 	return 1;
 }
 
@@ -374,11 +378,11 @@ out:
 
 /*
  * EAX = linear pointer to struct vmi_ap_state (copied now), EDX = APIC ID.
- * Records the state in ap[APIC ID]; the default build then wakes that CPU
- * at once, the strict build waits for the guest's STARTUP. Without the
- * trampoline (STATE_KIB < 16), a reachable APIC, or for an APIC ID >=
- * VMI_ROM_MAX_CPUS, the state is not recorded and the AP stays down (the
- * guest times out, as the ABI says).
+ * Records the state in the target's ap[] slot; the default build then
+ * wakes that CPU at once, the strict build waits for the guest's STARTUP.
+ * Without the trampoline (STATE_KIB < 16), a reachable APIC, or a free
+ * slot (more than VMI_ROM_MAX_CPUS CPUs), the state is not recorded and
+ * the AP stays down (the guest times out, as the ABI says).
  */
 RP void vmi_c_set_initial_ap_state(const struct vmi_ap_state *st, u32 apic_id)
 {
@@ -388,7 +392,7 @@ RP void vmi_c_set_initial_ap_state(const struct vmi_ap_state *st, u32 apic_id)
 	const u32 *src = (const u32 *)st;
 	u32 *dst, i, f;
 
-	if (apic_id >= VMI_ROM_MAX_CPUS || !p->ap_tramp)
+	if (apic_id > 0xff || !p->ap_tramp)
 		return;
 	f = irq_save();
 	a = vmi_apic_page(p);
@@ -396,7 +400,11 @@ RP void vmi_c_set_initial_ap_state(const struct vmi_ap_state *st, u32 apic_id)
 		irq_restore(f);
 		return;
 	}
-	ap = &p->ap[apic_id];
+	ap = &p->ap[cpu_slot(p, apic_id)];
+	if (cpu_slot_known(p, apic_id) < 0) {
+		irq_restore(f);
+		return;			/* every slot taken */
+	}
 	ap->valid = 0;
 	dst = (u32 *)&ap->st;
 	for (i = 0; i < sizeof(*st) / 4; i++)
@@ -407,6 +415,6 @@ RP void vmi_c_set_initial_ap_state(const struct vmi_ap_state *st, u32 apic_id)
 	barrier();
 	*(volatile u32 *)&ap->valid = 1;
 	if (!VMI_ROM_STRICT)
-		start_ap(p, a, apic_id);
+		start_ap(p, a, apic_id, ap);
 	irq_restore(f);
 }

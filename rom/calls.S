@@ -25,6 +25,10 @@
 #include <vmi/abi.h>
 #include "calltab.h"
 
+#ifndef VMI_ROM_AUDIT
+#define VMI_ROM_AUDIT 0
+#endif
+
 #define EQU(nr, name) .equ VMI_CALL_##name, nr;
 VMI_CALLS(EQU)
 
@@ -184,12 +188,44 @@ vmi_ss_base:
 	ret
 
 /*
- * vmi_pcpu_base: ECX = state block. Out: EAX = this CPU's entry in the
- * per-CPU array (initial APIC ID from CPUID leaf 1; IDs past the array
- * share the last entry and are counted). Preserves every other register;
- * clobbers EFLAGS (never IF). Touches memory through SS only.
+ * vmi_cpu_slot: ECX = state block, EBX = an initial APIC ID (0-255).
+ * Out: EAX = that CPU's slot in pcpu[] and ap[], handed out in order of
+ * first use (APIC IDs may be sparse); once all VMI_ROM_MAX_CPUS are taken
+ * a new CPU shares the last one and is counted in cpu_overflow.
+ * Preserves every other register; clobbers EFLAGS (never IF). Touches
+ * memory through SS only. Global: apic.c and the C helpers use it too.
  */
 	.p2align 4, 0xcc
+	.globl	vmi_cpu_slot
+	.type	vmi_cpu_slot, @function
+vmi_cpu_slot:
+	movzbl	%ss:VMI_ROM_PRIV_CPU_SLOT(%ecx, %ebx), %eax
+	test	%eax, %eax
+	jz	1f
+	dec	%eax
+	ret
+1:	mov	$1, %eax
+	lock xadd %eax, %ss:VMI_ROM_PRIV_CPU_SLOTS_USED(%ecx)
+	cmp	$VMI_ROM_MAX_CPUS, %eax
+	jae	2f
+	inc	%eax
+	movb	%al, %ss:VMI_ROM_PRIV_CPU_SLOT(%ecx, %ebx)
+	dec	%eax
+	ret
+2:	lock incl %ss:VMI_ROM_PRIV_CPU_OVERFLOW(%ecx)
+	mov	$(VMI_ROM_MAX_CPUS - 1), %eax
+	ret
+	.size	vmi_cpu_slot, . - vmi_cpu_slot
+
+/*
+ * vmi_pcpu_base: ECX = state block. Out: EAX = this CPU's entry in the
+ * per-CPU array (its slot, by the initial APIC ID from CPUID leaf 1).
+ * Preserves every other register; clobbers EFLAGS (never IF). Touches
+ * memory through SS only.
+ */
+	.p2align 4, 0xcc
+	.globl	vmi_pcpu_base
+	.type	vmi_pcpu_base, @function
 vmi_pcpu_base:
 	push	%ebx
 	push	%ecx
@@ -198,16 +234,14 @@ vmi_pcpu_base:
 	cpuid
 	shr	$24, %ebx
 	mov	4(%esp), %ecx
-	cmp	$VMI_ROM_MAX_CPUS, %ebx
-	jb	1f
-	lock incl %ss:VMI_ROM_PRIV_CPU_OVERFLOW(%ecx)
-	mov	$(VMI_ROM_MAX_CPUS - 1), %ebx
-1:	shl	$VMI_ROM_PCPU_SHIFT, %ebx
-	lea	VMI_ROM_PRIV_PCPU(%ecx, %ebx), %eax
+	call	vmi_cpu_slot
+	shl	$VMI_ROM_PCPU_SHIFT, %eax
+	lea	VMI_ROM_PRIV_PCPU(%ecx, %eax), %eax
 	pop	%edx
 	pop	%ecx
 	pop	%ebx
 	ret
+	.size	vmi_pcpu_base, . - vmi_pcpu_base
 
 /*
  * vmi_state_ptr (for the C helpers in timer.c): out EAX = linear address
@@ -375,6 +409,9 @@ END SetCR2
 
 ENTRY SetCR3
 	mov	%eax, %cr3
+#if VMI_ROM_AUDIT
+	call	vmi_audit_cr3
+#endif
 	ret
 END SetCR3
 
@@ -532,9 +569,22 @@ END SetInterruptMask
  * fault handler unchanged; DS/ES may be user segments, so flat ones (the
  * SS VMI_Init recorded) are loaded around the C check; on an ESPFIX
  * stack the frame's linear address adds the SS base.
+ *
+ * A return to an outer ring ends with VERW on the frame's SS (a user data
+ * selector), right before the iret, as the kernel's CLEAR_CPU_BUFFERS
+ * does before it calls us: the accounting and the check touch memory
+ * after the kernel's VERW. VERW changes only ZF, which iret reloads.
  */
+.macro VERW_IF_OUTER_RING
+	testb	$3, 4(%esp)			/* CS of the frame */
+	jz	901f
+	verw	16(%esp)			/* SS of the frame */
+901:
+.endm
+
 ENTRY IRET
 #if VMI_ROM_XFER_JUMP
+	VERW_IF_OUTER_RING
 	iret
 #else
 	sub	$20, %esp			/* exception frame + lret target */
@@ -562,6 +612,7 @@ ENTRY IRET
 	pop	%ecx
 	pop	%eax
 	lea	24(%esp), %esp			/* scratch and return address */
+	VERW_IF_OUTER_RING
 	iret
 2:	push	%eax				/* deliver: EFLAGS of the gate */
 	popf
@@ -575,7 +626,9 @@ END IRET
 /*
  * SYSEXIT: EDX = user EIP, ECX = user ESP; enables interrupts. The
  * arithmetic flags are the user's (the guest restored them with popf
- * before), so the accounting keeps them.
+ * before), so the accounting keeps them. VERW on the kernel's SS (a
+ * writable data selector) clears the CPU buffers after the accounting,
+ * before the user's flags come back (it changes ZF).
  */
 	.p2align 4, 0xcc
 	.globl	vmi_call_SYSEXIT
@@ -585,6 +638,9 @@ vmi_call_SYSEXIT:
 	pushl	$0
 	pushl	$VMI_CALL_SYSEXIT
 	call	vmi_enter
+	push	%ss
+	verw	(%esp)
+	lea	4(%esp), %esp
 	popf
 #if !VMI_ROM_XFER_JUMP
 	lea	4(%esp), %esp			/* the return address */
@@ -626,15 +682,31 @@ END Reboot
 
 /* Shutdown: the virtual machine powers off (power.c); never returns. */
 ENTRY Shutdown
+#if VMI_ROM_AUDIT
+	call	vmi_audit_final
+#endif
 	cli
 	jmp	vmi_c_shutdown
 END Shutdown
 
 /**** MMU ****/
 
+/*
+ * AUDIT=1 builds tell the shadow audit (audit.c) about every MMU call
+ * after doing its work; the C functions may clobber EAX, ECX and EDX,
+ * which the calling convention lets these calls clobber too.
+ */
+
 /* SetPxE: EAX = entry, EDX = pointer, ECX = flags. */
 ENTRY SetPxE, %ecx
 	mov	%eax, (%edx)
+#if VMI_ROM_AUDIT
+	push	%ecx				/* flags */
+	xchg	%eax, %edx			/* EAX = pointer, EDX = low */
+	xor	%ecx, %ecx			/* high */
+	call	vmi_audit_set
+	add	$4, %esp
+#endif
 	ret
 END SetPxE
 
@@ -653,17 +725,33 @@ ENTRY SetPxELong, 4(%esp)
 	mov	4(%esi), %edx
 1:	lock cmpxchg8b (%esi)
 	jnz	1b
+#if VMI_ROM_AUDIT
+	pushl	12(%esp)			/* flags */
+	mov	%esi, %eax
+	mov	%ebx, %edx			/* ECX = high already */
+	call	vmi_audit_set
+	add	$4, %esp
+#endif
 	pop	%esi
 	pop	%ebx
 	ret
 END SetPxELong
 
-/* UpdatePxE / UpdatePxELong: EAX = pointer, EDX = flags. Nothing to do. */
+/*
+ * UpdatePxE / UpdatePxELong: EAX = pointer, EDX = flags. Nothing to do
+ * (memory already holds the entry), but for the audit.
+ */
 ENTRY UpdatePxE, %edx
+#if VMI_ROM_AUDIT
+	call	vmi_audit_update
+#endif
 	ret
 END UpdatePxE
 
 ENTRY UpdatePxELong, %edx
+#if VMI_ROM_AUDIT
+	call	vmi_audit_update
+#endif
 	ret
 END UpdatePxELong
 
@@ -676,18 +764,34 @@ ENTRY PhysicalToMachine
 	ret
 END PhysicalToMachine
 
-/* AllocatePage / ReleasePage: accounted only (no shadow page tables). */
+/*
+ * AllocatePage (EAX = pfn, EDX = flags, ECX = clone pfn, [esp+4] = clone
+ * start, [esp+8] = count) / ReleasePage (EAX = pfn, EDX = flags):
+ * accounted only (no shadow page tables), but for the audit.
+ */
 ENTRY AllocatePage
+#if VMI_ROM_AUDIT
+	pushl	8(%esp)				/* count */
+	pushl	8(%esp)				/* start */
+	call	vmi_audit_alloc
+	add	$8, %esp
+#endif
 	ret
 END AllocatePage
 
 ENTRY ReleasePage
+#if VMI_ROM_AUDIT
+	call	vmi_audit_release
+#endif
 	ret
 END ReleasePage
 
 /* InvalPage: EAX = linear address. */
 ENTRY InvalPage
 	invlpg	(%eax)
+#if VMI_ROM_AUDIT
+	call	vmi_audit_invlpg
+#endif
 	ret
 END InvalPage
 
@@ -696,6 +800,11 @@ END InvalPage
  * toggles CR4.PGE (with interrupts off) to drop global entries.
  */
 ENTRY FlushTLB
+#if VMI_ROM_AUDIT
+	push	%eax
+	call	vmi_audit_flush
+	pop	%eax
+#endif
 	test	$VMI_FLUSH_GLOBAL, %eax
 	jz	1f
 	mov	%cr4, %ecx
@@ -826,6 +935,9 @@ END WallclockUpdated
 ENTRY SetLazyMode, %eax
 	LOAD_STATE %ecx, %edx
 	mov	%eax, %ss:VMI_ROM_STATE_LAZY_MODE(%ecx)
+#if VMI_ROM_AUDIT
+	call	vmi_audit_lazy
+#endif
 	ret
 END SetLazyMode
 

@@ -186,17 +186,16 @@ struct vmi_rom_reloc {
  *              TSC on the first LVTT alarm (0: not yet)
  *  apic_errors APIC calls (and LVTT alarms) that found no APIC: no
  *              slot 3 and no room for the ROM's own mapping (apic.c)
- *  cpu_overflow per-CPU accesses from an APIC ID >= VMI_ROM_MAX_CPUS (they
- *              share the last entry)
+ *  cpu_overflow per-CPU accesses from a CPU that found every slot taken
+ *              (more than VMI_ROM_MAX_CPUS CPUs; they share the last one)
  *  ap_tramp    physical address of the AP trampoline page (0: STATE_KIB
  *              too small for it); the temporary page directory follows
  *  state_phys  this block's physical address (for the trampoline)
- *  pcpu[]      per-CPU state, indexed by initial APIC ID (CPUID.1 EBX[31:24])
- *  ap[]        SetInitialAPState copies, indexed by target APIC ID, with
+ *  pcpu[]      per-CPU state, indexed by the CPU's slot (cpu_slot[])
+ *  ap[]        SetInitialAPState copies, indexed by the target's slot, with
  *              the INIT/STARTUP IPIs the guest sent each and the ROM's
  *              starts of it
- *  ipis_dropped INIT/STARTUP IPIs sent as broadcasts or to an APIC ID
- *              past the array (never delivered)
+ *  ipis_dropped INIT/STARTUP IPIs sent as broadcasts (never delivered)
  *  iret_faults IRET frames the ROM refused, delivering the fault at the
  *              guest's call site (xfer.c)
  *  hpet_state, hpet_khz  the HPET for IRQ0 alarms (hpet.c)
@@ -240,10 +239,21 @@ struct vmi_rom_reloc {
 #define VMI_ROM_AP_IPIS			108	/* INIT/STARTUP sent to it */
 #define VMI_ROM_AP_STARTS		112	/* times the ROM woke it */
 #define VMI_ROM_AP_NATIVE_IPIS		116	/* of those, passed to the hardware */
-#define VMI_ROM_PRIV_SIZE		(96 + VMI_ROM_MAX_CPUS * (VMI_ROM_PCPU_SIZE + 128) + 16)
+#define VMI_ROM_PRIV_CPU_SLOTS_USED	(VMI_ROM_PRIV_AP + VMI_ROM_MAX_CPUS * 128 + 16)
+#define VMI_ROM_PRIV_CPU_SLOT		(VMI_ROM_PRIV_CPU_SLOTS_USED + 4)	/* u8[256] */
+#define VMI_ROM_PRIV_SIZE		(96 + VMI_ROM_MAX_CPUS * (VMI_ROM_PCPU_SIZE + 128) + 16 + 260)
 /* The AP trampoline page and the temporary page directory after it. */
 #define VMI_ROM_AP_TRAMP_MIN		(VMI_ROM_PRIV + VMI_ROM_PRIV_SIZE)
 #define VMI_ROM_AP_STATE_KIB		16	/* STATE_KIB that always fits them */
+/*
+ * AUDIT=1 (STATE_KIB 20): the audit report, then the scratch buffer for
+ * E820 at POST, past the trampoline's two pages wherever the state block
+ * starts (the trampoline page is the first 4 KiB boundary after the
+ * private area, at most 0x3bff past the block's start).
+ */
+#define VMI_ROM_AUDIT_OFFSET		0x4000
+#define VMI_ROM_AUDIT_SCRATCH		0x4800
+#define VMI_ROM_AUDIT_STATE_KIB		20
 
 #ifndef __ASSEMBLER__
 struct vmi_rom_linear {
@@ -303,6 +313,8 @@ struct vmi_rom_private {
 	u32 iret_faults;		// IRET frames refused at the call site
 	u32 hpet_state;			// VMI_ROM_HPET_* (hpet.c)
 	u32 hpet_khz;			// HPET tick rate, once probed
+	u32 cpu_slots_used;		// slots handed out (may pass MAX_CPUS)
+	u8  cpu_slot[256];		// by initial APIC ID: slot + 1, 0: none
 };					/* naturally aligned (reloc.c checks) */
 #endif
 

@@ -38,6 +38,7 @@
 #define EXT_STATE_PHYS	(VMI_EXT_OFFSET + 8)
 #define EXT_STATE_SIZE	(VMI_EXT_OFFSET + 12)
 #define EXT_TEST_FLAGS	(VMI_EXT_OFFSET + 16)
+#define EXT_AUDIT_PHYS	(VMI_EXT_OFFSET + 20)
 
 #define BDA_SEG		0x40
 #define BDA_MEM_KIB	0x13
@@ -59,6 +60,7 @@ rom_start:
 	.globl	vmi_rom_test_flags
 vmi_rom_test_flags:
 	.long	0				/* test_flags: set by mutate */
+	.long	0				/* audit_phys: set at POST */
 	.org	VMI_ROM_POST_CSUM_OFFSET
 	.byte	0				/* POST checksum fix-up byte */
 
@@ -294,8 +296,19 @@ init16:
 	mov	%edx, EXT_STATE_PHYS
 	movl	$(VMI_ROM_STATE_KIB * 1024), EXT_STATE_SIZE
 
+#if VMI_ROM_AUDIT
+	call	audit_post
+#endif
+
 	/* Test flags (malformed-ROM corpus only). */
-	movzbw	2, %cx				/* image length, 512-byte units */
+	testl	$VMI_EXT_TEST_STATE_UNRESERVED, EXT_TEST_FLAGS
+	jz	4f
+	push	%es
+	mov	$BDA_SEG, %ax
+	mov	%ax, %es
+	addw	$VMI_ROM_STATE_KIB, %es:BDA_MEM_KIB
+	pop	%es
+4:	movzbw	2, %cx				/* image length, 512-byte units */
 	testl	$VMI_EXT_TEST_STALE_CHECKSUM, EXT_TEST_FLAGS
 	jnz	3f
 
@@ -378,6 +391,114 @@ puthex16:
 	ret
 
 
+#if VMI_ROM_AUDIT
+/*
+ * The audit store (audit.c): at POST, find the E820 RAM range that starts
+ * at 1 MiB, take the last 4 MiB-aligned 4 MiB of it, hook INT 15h so
+ * that every later E820 query sees that range end below the store, and
+ * publish the report block (state + VMI_ROM_AUDIT_OFFSET). In: DS = the
+ * image (writable), EDX = state_phys. Everything preserved. No room
+ * (less than 16 MiB left) or no E820: no store, the report says so.
+ */
+#define SMAP		0x534d4150
+#define AUDIT_BYTES	(4 << 20)
+	.code16
+audit_post:
+	pushal
+	push	%es
+	mov	%edx, %eax
+	shr	$4, %eax
+	mov	%ax, %es			/* ES = the state block */
+	movl	$VMI_AUDIT_MAGIC, %es:VMI_ROM_AUDIT_OFFSET
+	lea	VMI_ROM_AUDIT_OFFSET(%edx), %eax
+	mov	%eax, EXT_AUDIT_PHYS
+	mov	$VMI_ROM_AUDIT_SCRATCH, %di
+	xor	%ebx, %ebx
+1:	mov	$0xe820, %eax
+	mov	$20, %ecx
+	mov	$SMAP, %edx
+	int	$0x15
+	jc	9f
+	cmp	$SMAP, %eax
+	jne	9f
+	call	audit_low_ram
+	je	3f
+	test	%ebx, %ebx
+	jnz	1b
+	jmp	9f
+3:	mov	%es:8(%di), %eax
+	add	$0x100000, %eax
+	and	$~(AUDIT_BYTES - 1), %eax
+	sub	$AUDIT_BYTES, %eax
+	cmp	$0x1000000, %eax
+	jb	9f
+	mov	%eax, (audit_store_base - rom_start)
+	mov	%eax, %es:(VMI_ROM_AUDIT_OFFSET + 8)	/* store_phys */
+	movl	$AUDIT_BYTES, %es:(VMI_ROM_AUDIT_OFFSET + 12)
+	xor	%ax, %ax
+	mov	%ax, %es
+	mov	%es:(0x15 * 4), %eax
+	mov	%eax, (audit_old_int15 - rom_start)
+	mov	%cs, %ax
+	shl	$16, %eax
+	mov	$(audit_int15 - rom_start), %ax
+	mov	%eax, %es:(0x15 * 4)
+9:	pop	%es
+	popal
+	ret
+
+/*
+ * ZF set if the E820 entry at ES:DI is RAM starting at 1 MiB, under 4 GiB
+ * (the range the store is taken from). Preserves every register.
+ */
+audit_low_ram:
+	cmpl	$0x100000, %es:0(%di)
+	jne	1f
+	cmpl	$0, %es:4(%di)
+	jne	1f
+	cmpl	$0, %es:12(%di)
+	jne	1f
+	cmpl	$1, %es:16(%di)
+1:	ret
+
+/*
+ * INT 15h after POST: E820 answers pass through the BIOS; the RAM range
+ * at 1 MiB comes back ending where the audit store begins. The carry
+ * flag the BIOS returned goes back in the caller's FLAGS.
+ */
+audit_int15:
+	cmp	$0xe820, %eax
+	jne	8f
+	pushf
+	lcall	*%cs:(audit_old_int15 - rom_start)
+	jc	7f
+	call	audit_low_ram
+	jne	6f
+	push	%eax
+	mov	%cs:(audit_store_base - rom_start), %eax
+	sub	$0x100000, %eax
+	mov	%eax, %es:8(%di)
+	movl	$0, %es:12(%di)
+	pop	%eax
+6:	push	%bp
+	mov	%sp, %bp
+	andw	$~1, 6(%bp)
+	pop	%bp
+	iret
+7:	push	%bp
+	mov	%sp, %bp
+	orw	$1, 6(%bp)
+	pop	%bp
+	iret
+8:	ljmp	*%cs:(audit_old_int15 - rom_start)
+
+	.balign	4
+audit_old_int15:
+	.long	0
+audit_store_base:
+	.long	0
+#endif
+
 /*
  * AP trampoline, copied at POST to priv.ap_tramp (a 4 KiB-aligned page in
  * the stolen block) and entered by the STARTUP IPI that SetInitialAPState
@@ -418,8 +539,9 @@ tr_pm:
 	mov	$1, %eax
 	cpuid
 	shr	$24, %ebx
-	cmp	$VMI_ROM_MAX_CPUS, %ebx
-	jae	tr_dead
+	movzbl	VMI_ROM_PRIV_CPU_SLOT(%ebp, %ebx), %ebx	/* slot + 1 */
+	sub	$1, %ebx
+	jc	tr_dead					/* no slot */
 	shl	$VMI_ROM_AP_SHIFT, %ebx
 	lea	VMI_ROM_PRIV_AP(%ebp, %ebx), %ebp	/* EBP = my slot */
 	cmpl	$1, VMI_ROM_AP_VALID(%ebp)

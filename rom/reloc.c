@@ -104,6 +104,8 @@ PRIV_AT(ap_tramp, VMI_ROM_PRIV_AP_TRAMP);
 PRIV_AT(state_phys, VMI_ROM_PRIV_STATE_PHYS);
 PRIV_AT(pcpu, VMI_ROM_PRIV_PCPU);
 PRIV_AT(ap, VMI_ROM_PRIV_AP);
+PRIV_AT(cpu_slots_used, VMI_ROM_PRIV_CPU_SLOTS_USED);
+PRIV_AT(cpu_slot, VMI_ROM_PRIV_CPU_SLOT);
 _Static_assert(sizeof(struct vmi_rom_ap) == 1 << VMI_ROM_AP_SHIFT, "ap size");
 _Static_assert(offsetof(struct vmi_rom_ap, page_offset) == VMI_ROM_AP_PAGE_OFFSET,
 	       "ap page_offset");

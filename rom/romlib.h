@@ -88,16 +88,31 @@ static inline u32 initial_apic_id(void)
 	return b >> 24;
 }
 
-/* This CPU's entry; APIC IDs past the array share the last one. */
+/*
+ * The slot of the CPU with initial APIC ID @id in pcpu[] and ap[], handed
+ * out on first use (calls.S: vmi_cpu_slot, the one implementation).
+ */
+static inline u32 cpu_slot(struct vmi_rom_private *p, u32 id)
+{
+	u32 slot;
+
+	asm volatile("call vmi_cpu_slot"
+		     : "=a"(slot)
+		     : "c"((struct vmi_rom_state *)p - 1), "b"(id & 0xff)
+		     : "cc", "memory");
+	return slot;
+}
+
+/* The slot of a CPU that has one already, or -1 (never allocates). */
+static inline int cpu_slot_known(struct vmi_rom_private *p, u32 id)
+{
+	return (int)p->cpu_slot[id & 0xff] - 1;
+}
+
+/* This CPU's entry. */
 static inline struct vmi_rom_pcpu *this_cpu(struct vmi_rom_private *p)
 {
-	u32 id = initial_apic_id();
-
-	if (id >= VMI_ROM_MAX_CPUS) {
-		atomic_inc(p->cpu_overflow);
-		id = VMI_ROM_MAX_CPUS - 1;
-	}
-	return &p->pcpu[id];
+	return &p->pcpu[cpu_slot(p, initial_apic_id())];
 }
 
 static inline void delay_us(struct vmi_rom_private *p, u32 us)

@@ -9,9 +9,11 @@
  * --expect active the ROM must be bound, publish an identity with API 3.0
  * and a call table of all 74 calls whose VMI_Init counter is exactly 1;
  * with --expect native the status must name why (--reason is a substring
- * of it) and the ROM files must be absent. Then it exercises fork/exec,
- * a 16 MiB anonymous mapping and threads, since a VMI kernel that reaches
- * userspace but breaks it is no better than one that does not boot.
+ * of it) and the ROM files must be absent. With --expect active it also
+ * runs the kernel's lazy-mode protocol self-test (lazy_selftest). Then
+ * it exercises fork/exec, a 16 MiB anonymous mapping and threads, since a
+ * VMI kernel that reaches userspace but breaks it is no better than one
+ * that does not boot.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -122,6 +124,46 @@ static void test_calls(void)
 			 lines, init_count);
 }
 
+/*
+ * The lazy-mode protocol self-test (CONFIG_VMI_DEBUG): every line the
+ * kernel prints must say pass. With the queue unbound (vmi=nolazy) the
+ * kernel says so, and the lazy statistics must agree.
+ */
+static void test_lazy_selftest(void)
+{
+	char buf[1024], stats[2048];
+	int ret = read_file("lazy_selftest", buf, sizeof(buf));
+	int checks = 0, failed = 0;
+	char *line, *save;
+
+	if (!expect) {
+		ksft_test_result_skip("lazy self-test (no --expect)\n");
+		return;
+	}
+	if (strcmp(expect, "active")) {
+		ksft_test_result(ret == -ENOENT, "no lazy self-test when native\n");
+		return;
+	}
+	if (ret == -ENOENT) {
+		ksft_test_result_skip("lazy self-test (kernel without CONFIG_VMI_DEBUG)\n");
+		return;
+	}
+	if (ret > 0 && !strcmp(buf, "lazy queue not bound\n")) {
+		ksft_test_result(read_file("lazy", stats, sizeof(stats)) > 0 &&
+				 strstr(stats, "enabled: no\n"),
+				 "lazy self-test: queue not bound, and lazy says so\n");
+		return;
+	}
+	for (line = strtok_r(ret > 0 ? buf : NULL, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		checks++;
+		failed += !strstr(line, ": pass");
+		ksft_print_msg("lazy self-test: %s\n", line);
+	}
+	ksft_test_result(checks >= 9 && !failed,
+			 "lazy self-test: %d checks, %d failed\n", checks, failed);
+}
+
 static void test_fork_exec(void)
 {
 	int status = -1;
@@ -212,10 +254,11 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("--expect takes active or native\n");
 
 	ksft_print_header();
-	ksft_set_plan(7);
+	ksft_set_plan(8);
 	test_status();
 	test_identity();
 	test_calls();
+	test_lazy_selftest();
 	test_fork_exec();
 	test_mmap();
 	test_threads();

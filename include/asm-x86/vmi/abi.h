@@ -220,6 +220,12 @@ enum vmi_call {
  * ROM the BIOS loads but whose in-memory image is bad.
  */
 #define VMI_EXT_TEST_STALE_CHECKSUM	0x01
+/* ... and gives the base memory it took for its state back in the BDA. */
+#define VMI_EXT_TEST_STATE_UNRESERVED	0x02
+
+/* The audit report (struct vmi_rom_audit_report) of an AUDIT=1 ROM. */
+#define VMI_AUDIT_MAGIC			0x54445541	/* "AUDT" */
+#define VMI_AUDIT_RECORDS		8
 
 #ifndef __ASSEMBLER__
 /* The ROM header, API 3.0 (Linux layout; 144 bytes). */
@@ -319,6 +325,49 @@ struct vmi_rom_ext {
 	u32 state_phys;			// state block address, written at POST
 	u32 state_size;			// bytes
 	u32 test_flags;			// VMI_EXT_TEST_*, see rom/README
+	u32 audit_phys;			// struct vmi_rom_audit_report, 0: none
+} __packed;
+
+/*
+ * The shadow audit of an AUDIT=1 ROM (rom/audit.c): what it found, for the
+ * guest's debugfs and for the host. Each finding is counted once by kind;
+ * the first VMI_AUDIT_RECORDS findings are kept in full.
+ */
+enum vmi_audit_kind {
+	VMI_AUDIT_DIVERGENCE,		// shadow and memory differ at a check
+	VMI_AUDIT_UNANNOUNCED,		// update of a page never announced
+	VMI_AUDIT_UNANNOUNCED_IN_USE,	// a walk met a page never announced
+	VMI_AUDIT_WRONG_TYPE,		// update/release level != announcement
+	VMI_AUDIT_ZEROED_WRONG,		// AllocatePage's ZEROED/CLONE claim false
+	VMI_AUDIT_RELEASE_REFERENCED,	// released while a table points to it
+	VMI_AUDIT_KINDS
+};
+
+struct vmi_audit_record {
+	u32 kind;
+	u32 pfn;			// the page-table page
+	u32 index;			// the entry
+	u32 where;			// the check or call that found it
+	u64 believed;			// the ROM's shadow
+	u64 memory;			// what memory held
+} __packed;
+
+struct vmi_rom_audit_report {
+	u32 magic;			// VMI_AUDIT_MAGIC
+	u32 active;			// 1: shadow store found and mapped
+	u32 store_phys;			// the RAM the ROM took (E820)
+	u32 store_size;
+	u32 found[VMI_AUDIT_KINDS];	// by enum vmi_audit_kind
+	u32 checks;			// compare points passed
+	u32 pages_compared;
+	u32 pages_shadowed;		// now
+	u32 pages_max;			// high-water mark
+	u32 store_full;			// announcements with no room left
+	u32 pending_overflow;		// deferred updates applied at once
+	u32 suspects;			// mismatches waiting for their verdict
+	u32 unreachable;		// pages outside the direct map
+	u32 records;			// records[] used
+	struct vmi_audit_record record[VMI_AUDIT_RECORDS];
 } __packed;
 
 /* The ROM's writable state, in memory the guest never reuses. */

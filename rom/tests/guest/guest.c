@@ -657,7 +657,7 @@ static void test_lazy(void)
 	int ok;
 
 	cpuid(1, &a, &b, &c, &d);
-	cpu = &priv->pcpu[(b >> 24) & (VMI_ROM_MAX_CPUS - 1)];
+	cpu = &priv->pcpu[(priv->cpu_slot[b >> 24] - 1) & (VMI_ROM_MAX_CPUS - 1)];
 
 	if (!need(VMI_CALL_SetLazyMode))
 		return;
@@ -747,7 +747,7 @@ static void test_lazy_batch(void)
 		return;
 	}
 	cpuid(1, &a, &b, &c, &d);
-	cpu = &priv->pcpu[(b >> 24) & (VMI_ROM_MAX_CPUS - 1)];
+	cpu = &priv->pcpu[(priv->cpu_slot[b >> 24] - 1) & (VMI_ROM_MAX_CPUS - 1)];
 
 	/* A batch of 4 x LAZY_BATCH updates, ended by leaving lazy mode. */
 	ok &= vcall(VMI_CALL_SetLazyMode, VMI_LAZY_MMU_UPDATES, 0, 0, 0, 0,

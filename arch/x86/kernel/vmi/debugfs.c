@@ -7,6 +7,10 @@
  *   calls     one line per call: number, name, relocation, target, count
  *   bindings  one line per pv_ops slot: group, slot, call, what it got
  *   lazy      the lazy-mode queue's statistics (lazy.c)
+ *   audit     an AUDIT=1 ROM's shadow-audit report (absent otherwise)
+ *   audit_selftest  (CONFIG_VMI_DEBUG, AUDIT=1 ROM) reading it changes a
+ *             kernel pte without telling the ROM and checks that the
+ *             audit counts it, and that a notified change is not counted
  *
  * Counts are read from the ROM's own state block (see abi.h, project
  * extension); they are the ROM's word, not the kernel's, and are shown as
@@ -16,8 +20,11 @@
 #define pr_fmt(fmt) "vmi: " fmt
 
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/init.h>
 #include <linux/seq_file.h>
+#include <linux/vmalloc.h>
+#include <asm/tlbflush.h>
 
 #include "vmi.h"
 
@@ -98,6 +105,91 @@ static int calls_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(calls);
 
+static const char *const vmi_audit_kind_names[VMI_AUDIT_KINDS] = {
+	[VMI_AUDIT_DIVERGENCE]		= "divergences",
+	[VMI_AUDIT_UNANNOUNCED]		= "unannounced_updates",
+	[VMI_AUDIT_UNANNOUNCED_IN_USE]	= "unannounced_in_use",
+	[VMI_AUDIT_WRONG_TYPE]		= "wrong_type",
+	[VMI_AUDIT_ZEROED_WRONG]	= "wrong_zeroed_or_clone",
+	[VMI_AUDIT_RELEASE_REFERENCED]	= "released_while_referenced",
+};
+
+static int audit_show(struct seq_file *m, void *unused)
+{
+	const struct vmi_rom_audit_report *r = vmi_rom.audit;
+	unsigned int i, n = min_t(u32, READ_ONCE(r->records),
+				  VMI_AUDIT_RECORDS);
+
+	seq_printf(m, "active: %u\nstore: %#x %u\n", r->active, r->store_phys,
+		   r->store_size);
+	for (i = 0; i < VMI_AUDIT_KINDS; i++)
+		seq_printf(m, "%s: %u\n", vmi_audit_kind_names[i], r->found[i]);
+	seq_printf(m, "checks: %u\npages_compared: %u\npages_shadowed: %u\npages_max: %u\n",
+		   r->checks, r->pages_compared, r->pages_shadowed,
+		   r->pages_max);
+	seq_printf(m, "store_full: %u\npending_overflow: %u\nsuspects: %u\nunreachable: %u\n",
+		   r->store_full, r->pending_overflow, r->suspects,
+		   r->unreachable);
+	for (i = 0; i < n; i++) {
+		const struct vmi_audit_record *rec = &r->record[i];
+
+		seq_printf(m, "record %u: %s pfn %#x entry %u at %u: believed %#llx memory %#llx\n",
+			   i, rec->kind < VMI_AUDIT_KINDS ?
+			   vmi_audit_kind_names[rec->kind] : "?", rec->pfn,
+			   rec->index, rec->where, rec->believed, rec->memory);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(audit);
+
+#ifdef CONFIG_VMI_DEBUG
+/* Change @ptep (notified or not), let the audit check it twice, 250 ms apart. */
+static u32 vmi_audit_divergences_after(pte_t *ptep, pte_t pte, bool notify,
+				       unsigned long va)
+{
+	if (notify)
+		set_pte(ptep, pte);
+	else
+		native_set_pte(ptep, pte);
+	flush_tlb_kernel_range(va, va + PAGE_SIZE);
+	msleep(250);
+	flush_tlb_kernel_range(va, va + PAGE_SIZE);
+	return READ_ONCE(vmi_rom.audit->found[VMI_AUDIT_DIVERGENCE]);
+}
+
+static int audit_selftest_show(struct seq_file *m, void *unused)
+{
+	void *page = vmalloc(PAGE_SIZE);
+	u32 before, notified, dropped;
+	unsigned int level;
+	pte_t *ptep, old;
+
+	ptep = page ? lookup_address((unsigned long)page, &level) : NULL;
+	if (!ptep || level != PG_LEVEL_4K) {
+		vfree(page);
+		seq_puts(m, "setup: fail\n");
+		return 0;
+	}
+	old = *ptep;
+	before = READ_ONCE(vmi_rom.audit->found[VMI_AUDIT_DIVERGENCE]);
+	notified = vmi_audit_divergences_after(ptep, pte_wrprotect(old), true,
+					       (unsigned long)page);
+	set_pte(ptep, old);
+	dropped = vmi_audit_divergences_after(ptep, pte_wrprotect(old), false,
+					      (unsigned long)page);
+	set_pte(ptep, old);		/* and now the ROM is told */
+	flush_tlb_kernel_range((unsigned long)page,
+			       (unsigned long)page + PAGE_SIZE);
+	vfree(page);
+	seq_printf(m, "notified-change-not-counted: %s (%u -> %u)\n",
+		   notified == before ? "pass" : "fail", before, notified);
+	seq_printf(m, "dropped-notification-counted: %s (%u -> %u)\n",
+		   dropped > notified ? "pass" : "fail", notified, dropped);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(audit_selftest);
+#endif
+
 static const char *const vmi_outcome_names[] = {
 	[VMI_BOUND_NATIVE]	= "native",
 	[VMI_BOUND_ROM]		= "rom",
@@ -136,6 +228,14 @@ static int __init vmi_debugfs_init(void)
 		debugfs_create_file("bindings", 0444, dir, NULL,
 				    &bindings_fops);
 		vmi_lazy_debugfs(dir);
+		if (vmi_rom.audit) {
+			debugfs_create_file("audit", 0444, dir, NULL,
+					    &audit_fops);
+#ifdef CONFIG_VMI_DEBUG
+			debugfs_create_file("audit_selftest", 0400, dir, NULL,
+					    &audit_selftest_fops);
+#endif
+		}
 	}
 	return 0;
 }

@@ -6,15 +6,21 @@
  * Vocabulary as in Xen's multicalls: a *batch* is this CPU's queue, an
  * *entry* is one queued update, *issue* sends every entry to the ROM in
  * order, and a *flush* is an issue for a reason (leaving lazy mode, a full
- * batch, a CR3 load or TLB flush, a read-back through a hook, a context
- * switch, any other MMU call that must not overtake the batch).
+ * batch, a CR3 load or TLB flush, a shootdown of other CPUs' TLBs, a
+ * read-back through a hook, a context switch, any other MMU call that
+ * must not overtake the batch).
  *
  * What is queued: SetPxE(Long) and UpdatePxE(Long) made in lazy MMU mode,
  * and single-page invalidations. An update of an entry already in the
  * batch replaces it (the kernel never reads an entry back inside a lazy
  * section without a hook); more than VMI_LAZY_INVLPG_MAX invalidations
- * become one FlushTLB. Issued updates carry VMI_PAGE_DEFER: the ROM keeps
- * them pending until SetLazyMode(NONE), which ends the section.
+ * become one FlushTLB when the ROM offers FlushTLB (else the batch is
+ * issued when full). Issued updates carry VMI_PAGE_DEFER: the ROM may
+ * keep them pending until its next flush point (InvalPage, FlushTLB,
+ * SetCR3, leaving lazy MMU mode). An explicit flush (kmap_local, which
+ * uses the address next) issues the batch and, if the ROM may still hold
+ * deferred updates, leaves and re-enters lazy MMU mode in the ROM: the
+ * "set NONE, then the previous mode" of 2.6.21's PARAVIRT_LAZY_FLUSH.
  *
  * Rules:
  *  - The batch is per CPU and only touched with preemption off, under a
@@ -31,16 +37,23 @@
  *    flushes; the outgoing task re-enters it when it runs again, on
  *    whatever CPU. So preemption inside a lazy section is safe.
  *  - Lazy MMU mode nests; SetLazyMode goes to the ROM on the outermost
- *    enter and leave only.
+ *    enter and leave only, as paravirt-lazy.c reports them (it knows the
+ *    depth in interrupt context too, where the mode reads as NONE). A
+ *    task preempted inside a nested section keeps its depth.
  *  - vmi=nolazy leaves all of this unbound: one ROM call per update.
  *
  * The verification mode (vmi=verify, CONFIG_VMI_DEBUG) re-reads every
  * entry after an issue and counts the ones memory does not hold; it sits
- * behind a static key, so it costs a NOP when off.
+ * behind a static key, so it costs a NOP when off. CONFIG_VMI_DEBUG also
+ * adds debugfs vmi/lazy_selftest: reading it runs the mode-protocol
+ * checks (a nested section that sleeps, a nested section in a
+ * bh-disabled region, an explicit flush) and prints one line per check.
  */
 #define pr_fmt(fmt) "vmi: " fmt
 
+#include <linux/bottom_half.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/init.h>
 #include <linux/jump_label.h>
 #include <linux/log2.h>
@@ -48,7 +61,9 @@
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/seq_file.h>
+#include <linux/vmalloc.h>
 #include <asm/paravirt.h>
+#include <asm/tlbflush.h>
 
 #include "vmi.h"
 
@@ -100,6 +115,7 @@ struct vmi_lazy_stats {
 static DEFINE_PER_CPU(struct vmi_lazy_batch, vmi_lazy_batch);
 static DEFINE_PER_CPU(struct vmi_lazy_stats, vmi_lazy_stats);
 static bool vmi_lazy_enabled __ro_after_init;
+static bool vmi_lazy_flush_all_ok __ro_after_init;	/* FlushTLB is bound */
 static DEFINE_STATIC_KEY_FALSE(vmi_lazy_verify);
 
 static const char *const vmi_flush_reason_names[VMI_FLUSH_REASONS] = {
@@ -251,7 +267,7 @@ bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
 			st->invlpg_collapsed++;
 			goto out;
 		}
-		if (++b->invlpg > VMI_LAZY_INVLPG_MAX) {
+		if (++b->invlpg > VMI_LAZY_INVLPG_MAX && vmi_lazy_flush_all_ok) {
 			/* One FlushTLB at the issue replaces them all. */
 			b->flush_all = true;
 			st->invlpg_collapsed += b->invlpg;
@@ -332,24 +348,39 @@ void vmi_lazy_readback(void *ptr)
 
 static void vmi_enter_lazy_mmu(void)
 {
-	bool outermost = paravirt_get_lazy_mode() != PARAVIRT_LAZY_MMU;
-
-	paravirt_enter_lazy_mmu();
-	if (outermost)
+	if (paravirt_enter_lazy_mmu())
 		vmi_rom_set_lazy_mode(VMI_LAZY_MMU_UPDATES);
 }
 
 static void vmi_leave_lazy_mmu(void)
 {
 	vmi_lazy_flush(VMI_FLUSH_LEAVE);
-	paravirt_leave_lazy_mmu();
-	if (paravirt_get_lazy_mode() != PARAVIRT_LAZY_MMU)
+	if (paravirt_leave_lazy_mmu())
 		vmi_rom_set_lazy_mode(VMI_LAZY_MODE_OFF);
 }
 
+/* The caller uses what it queued next: the ROM must have applied it. */
 static void vmi_flush_lazy_mmu(void)
 {
 	vmi_lazy_flush(VMI_FLUSH_EXPLICIT);
+	preempt_disable();
+	if (this_cpu_read(vmi_rom_deferred)) {
+		vmi_rom_set_lazy_mode(VMI_LAZY_MODE_OFF);
+		vmi_rom_set_lazy_mode(VMI_LAZY_MMU_UPDATES);
+	}
+	preempt_enable();
+}
+
+/*
+ * A shootdown makes other CPUs rely on this CPU's updates: issue them
+ * first (Xen puts the flush into the same batch; the ABI asks that the
+ * initiating CPU flush its deferred updates before signalling).
+ */
+static void vmi_flush_tlb_multi(const struct cpumask *cpus,
+				const struct flush_tlb_info *info)
+{
+	vmi_lazy_flush(VMI_FLUSH_TLB_OP);
+	native_flush_tlb_multi(cpus, info);
 }
 
 static void vmi_start_context_switch(struct task_struct *prev)
@@ -381,6 +412,12 @@ static const struct vmi_binding vmi_lazy_bindings[] = {
 	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
 	  .wrapper = vmi_flush_lazy_mmu,
 	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY, .needs_pxe = true },
+	{ .slot_name = "mmu.flush_tlb_multi",
+	  .slot = (void **)&pv_ops.mmu.flush_tlb_multi,
+	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
+	  .wrapper = vmi_flush_tlb_multi,
+	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY, .needs_pxe = true,
+	  .not_xxl = true },
 	{ .slot_name = "cpu.start_context_switch",
 	  .slot = (void **)&pv_ops.cpu.start_context_switch,
 	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
@@ -403,6 +440,7 @@ const struct vmi_binding_table vmi_lazy_table = {
 void __init vmi_lazy_init(void)
 {
 	vmi_lazy_enabled = pv_ops.mmu.lazy_mode.enter == vmi_enter_lazy_mmu;
+	vmi_lazy_flush_all_ok = vmi_call_target[VMI_CALL_FlushTLB] != 0;
 }
 
 /* Static keys can change once jump_label_init() has run. */
@@ -453,7 +491,176 @@ static int vmi_lazy_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vmi_lazy);
 
+#ifdef CONFIG_VMI_DEBUG
+/* What the kernel and the ROM must both believe: @mode on this CPU. */
+static bool vmi_lazy_both_in(enum paravirt_lazy_mode mode)
+{
+	bool ok;
+
+	preempt_disable();
+	ok = paravirt_get_lazy_mode() == mode &&
+	     this_cpu_read(vmi_rom_lazy_mode) ==
+	     (mode == PARAVIRT_LAZY_MMU ? VMI_LAZY_MMU_UPDATES :
+					  VMI_LAZY_MODE_OFF);
+	preempt_enable();
+	return ok;
+}
+
+static void vmi_lazy_check(struct seq_file *m, const char *name, bool ok)
+{
+	seq_printf(m, "%s: %s\n", name, ok ? "pass" : "fail");
+}
+
+/* A nested section that sleeps keeps its depth across the switch. */
+static void vmi_lazy_test_sleep(struct seq_file *m)
+{
+	bool in_after_sleep, in_after_inner, out_after_outer;
+
+	arch_enter_lazy_mmu_mode();
+	arch_enter_lazy_mmu_mode();
+	msleep(20);
+	in_after_sleep = vmi_lazy_both_in(PARAVIRT_LAZY_MMU);
+	arch_leave_lazy_mmu_mode();
+	in_after_inner = vmi_lazy_both_in(PARAVIRT_LAZY_MMU);
+	arch_leave_lazy_mmu_mode();
+	out_after_outer = vmi_lazy_both_in(PARAVIRT_LAZY_NONE);
+	vmi_lazy_check(m, "nested-sleep-lazy-after-switch", in_after_sleep);
+	vmi_lazy_check(m, "nested-sleep-lazy-after-inner-leave", in_after_inner);
+	vmi_lazy_check(m, "nested-sleep-off-after-outer-leave", out_after_outer);
+}
+
+/* A nested section in a bh-disabled region leaves the ROM lazy. */
+static void vmi_lazy_test_bh(struct seq_file *m)
+{
+	bool in_inside_bh, in_after_bh, out_after_outer;
+
+	preempt_disable();
+	arch_enter_lazy_mmu_mode();
+	local_bh_disable();
+	arch_enter_lazy_mmu_mode();
+	arch_leave_lazy_mmu_mode();
+	in_inside_bh = this_cpu_read(vmi_rom_lazy_mode) == VMI_LAZY_MMU_UPDATES;
+	local_bh_enable();
+	in_after_bh = vmi_lazy_both_in(PARAVIRT_LAZY_MMU);
+	arch_leave_lazy_mmu_mode();
+	out_after_outer = vmi_lazy_both_in(PARAVIRT_LAZY_NONE);
+	preempt_enable();
+	vmi_lazy_check(m, "bh-nested-rom-lazy-inside", in_inside_bh);
+	vmi_lazy_check(m, "bh-nested-lazy-after", in_after_bh);
+	vmi_lazy_check(m, "bh-nested-off-after-outer-leave", out_after_outer);
+}
+
+/* A vmalloc page and its pte, for the checks that queue an update. */
+static pte_t *vmi_lazy_test_pte(void **page)
+{
+	unsigned int level;
+	pte_t *ptep;
+
+	*page = vmalloc(PAGE_SIZE);
+	ptep = *page ? lookup_address((unsigned long)*page, &level) : NULL;
+	if (ptep && level == PG_LEVEL_4K)
+		return ptep;
+	vfree(*page);
+	return NULL;
+}
+
+/* After an explicit flush the ROM holds no deferred update. */
+static void vmi_lazy_test_explicit_flush(struct seq_file *m)
+{
+	bool queued, applied;
+	pte_t *ptep;
+	void *page;
+
+	ptep = vmi_lazy_test_pte(&page);
+	if (!ptep) {
+		vmi_lazy_check(m, "explicit-flush-applies-deferred", false);
+		return;
+	}
+	preempt_disable();
+	arch_enter_lazy_mmu_mode();
+	set_pte(ptep, *ptep);			/* queued, issued with DEFER */
+	queued = this_cpu_read(vmi_lazy_batch.count) > 0;
+	arch_flush_lazy_mmu_mode();
+	applied = !this_cpu_read(vmi_lazy_batch.count) &&
+		  !this_cpu_read(vmi_rom_deferred) &&
+		  this_cpu_read(vmi_rom_lazy_mode) == VMI_LAZY_MMU_UPDATES;
+	arch_leave_lazy_mmu_mode();
+	preempt_enable();
+	vfree(page);
+	vmi_lazy_check(m, "explicit-flush-applies-deferred", queued && applied);
+}
+
+/* A shootdown of other CPUs' TLBs issues this CPU's batch first. */
+static void vmi_lazy_test_shootdown(struct seq_file *m)
+{
+	struct flush_tlb_info info = { .end = TLB_FLUSH_ALL };
+	bool queued, issued;
+	pte_t *ptep;
+	void *page;
+
+	ptep = vmi_lazy_test_pte(&page);
+	if (!ptep) {
+		vmi_lazy_check(m, "shootdown-issues-batch", false);
+		return;
+	}
+	preempt_disable();
+	arch_enter_lazy_mmu_mode();
+	set_pte(ptep, *ptep);
+	queued = this_cpu_read(vmi_lazy_batch.count) > 0;
+	__flush_tlb_multi(cpu_none_mask, &info);
+	issued = !this_cpu_read(vmi_lazy_batch.count);
+	arch_leave_lazy_mmu_mode();
+	preempt_enable();
+	vfree(page);
+	vmi_lazy_check(m, "shootdown-issues-batch", queued && issued);
+}
+
+/*
+ * More invalidations than the batch keeps become one FlushTLB only when
+ * the ROM offers FlushTLB; on a ROM without it they must still work.
+ */
+static void vmi_lazy_test_invlpg_batch(struct seq_file *m)
+{
+	unsigned long va = (unsigned long)vmi_lazy_test_invlpg_batch;
+	u64 collapsed = 0;
+	unsigned int i, cpu;
+
+	preempt_disable();
+	cpu = smp_processor_id();
+	collapsed = per_cpu(vmi_lazy_stats, cpu).invlpg_collapsed;
+	arch_enter_lazy_mmu_mode();
+	for (i = 0; i < 2 * VMI_LAZY_INVLPG_MAX; i++)
+		__flush_tlb_one_user(va);
+	arch_leave_lazy_mmu_mode();
+	collapsed = per_cpu(vmi_lazy_stats, cpu).invlpg_collapsed - collapsed;
+	preempt_enable();
+	vmi_lazy_check(m, vmi_lazy_flush_all_ok ?
+		       "invlpg-batch-collapsed-with-flushtlb" :
+		       "invlpg-batch-issued-without-flushtlb",
+		       vmi_lazy_flush_all_ok ? collapsed > 0 : !collapsed);
+}
+
+static int vmi_lazy_selftest_show(struct seq_file *m, void *unused)
+{
+	if (!vmi_lazy_enabled) {
+		seq_puts(m, "lazy queue not bound\n");
+		return 0;
+	}
+	vmi_lazy_test_sleep(m);
+	vmi_lazy_test_bh(m);
+	vmi_lazy_test_explicit_flush(m);
+	vmi_lazy_test_shootdown(m);
+	vmi_lazy_test_invlpg_batch(m);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmi_lazy_selftest);
+#endif
+
 void vmi_lazy_debugfs(struct dentry *dir)
 {
 	debugfs_create_file("lazy", 0444, dir, NULL, &vmi_lazy_fops);
+#ifdef CONFIG_VMI_DEBUG
+	debugfs_create_file("lazy_selftest", 0400, dir, NULL,
+			    &vmi_lazy_selftest_fops);
+#endif
 }

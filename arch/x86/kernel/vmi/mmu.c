@@ -10,14 +10,23 @@
  *    where the kernel knows the address, CURRENT_AS plus the linear
  *    address;
  *  - after the kernel changed an entry in place with an atomic operation
- *    (pte_update), UpdatePxE(Long) tells the ROM to re-read it;
+ *    (pte_update, and pmd_update for a transparent huge page),
+ *    UpdatePxE(Long) tells the ROM to re-read it;
  *  - page-table pages are announced with AllocatePage before use and
  *    retired with ReleasePage (PT pages L1, PD/PMD pages L2, the non-PAE
  *    pgd as L2 with CLONE of the kernel half of swapper_pg_dir, once
  *    pgd_ctor() has copied it);
  *  - CR3 loads, full and single-page TLB flushes map to SetCR3, FlushTLB
  *    and InvalPage;
+ *  - the tables that exist when VMI starts (swapper_pg_dir and what
+ *    head_32.S built) are announced then, from their contents, so the
+ *    ROM knows every table the CPU can walk;
  *  - linear-map slot 0 describes the direct map on the boot CPU.
+ *
+ * The vmi_rom_*() functions are the only callers of those ROM calls. They
+ * track, per CPU, whether the ROM may hold updates sent with DEFER that no
+ * flush point (InvalPage, FlushTLB, SetCR3, leaving lazy MMU mode) has
+ * applied yet: lazy.c's explicit flush must then give the ROM one.
  *
  * In lazy MMU mode the entry updates and single-page invalidations go to
  * this CPU's batch (lazy.c) instead; every other MMU call, and every
@@ -28,6 +37,7 @@
 #define pr_fmt(fmt) "vmi: " fmt
 
 #include <linux/init.h>
+#include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <asm/paravirt.h>
@@ -58,9 +68,18 @@ typedef void (*vmi_set_pxe_fn)(u32 val, void *ptr, u32 flags);
 #define VMI_PAGE_L1	(VMI_PAGE_PT | VMI_PAGE_FORMAT | VMI_PAGE_ZEROED)
 #define VMI_PAGE_L2	(VMI_PAGE_PD | VMI_PAGE_FORMAT | VMI_PAGE_ZEROED)
 
+/* The ROM may hold DEFER updates no flush point has applied yet. */
+DEFINE_PER_CPU(bool, vmi_rom_deferred);
+#ifdef CONFIG_VMI_DEBUG
+/* The last SetLazyMode this CPU sent, for lazy.c's self-test. */
+DEFINE_PER_CPU(u32, vmi_rom_lazy_mode);
+#endif
+
 /* The ROM calls themselves, used here and by the lazy queue. */
 void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
 {
+	if (flags & VMI_PAGE_DEFER)
+		this_cpu_write(vmi_rom_deferred, true);
 	if (op == VMI_MMU_SET)
 		((vmi_set_pxe_fn)vmi_call_target[VMI_CALL_SET_PXE])(val, ptr,
 								    flags);
@@ -70,17 +89,24 @@ void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
 
 void vmi_rom_invlpg(unsigned long va)
 {
+	this_cpu_write(vmi_rom_deferred, false);
 	vmi_call(InvalPage, vmi_u32_fn)(va);
 }
 
 void vmi_rom_flush_tlb(bool global)
 {
+	this_cpu_write(vmi_rom_deferred, false);
 	vmi_call(FlushTLB, vmi_flush_tlb_fn)(VMI_FLUSH_TLB |
 					     (global ? VMI_FLUSH_GLOBAL : 0));
 }
 
 void vmi_rom_set_lazy_mode(u32 mode)
 {
+	if (mode != VMI_LAZY_MMU_UPDATES)
+		this_cpu_write(vmi_rom_deferred, false);
+#ifdef CONFIG_VMI_DEBUG
+	this_cpu_write(vmi_rom_lazy_mode, mode);
+#endif
 	vmi_call(SetLazyMode, vmi_u32_fn)(mode);
 }
 
@@ -103,9 +129,10 @@ static inline void vmi_set_pxe(u64 val, void *ptr, u32 flags)
  * linear address when the entry belongs to the loaded address space (or
  * to the kernel's, which every address space shares).
  */
-static u32 vmi_pte_flags(struct mm_struct *mm, unsigned long addr)
+static u32 vmi_update_flags(u32 level, struct mm_struct *mm,
+			    unsigned long addr)
 {
-	u32 flags = VMI_PAGE_PT;
+	u32 flags = level;
 
 	if (mm == &init_mm || mm == current->active_mm)
 		flags |= VMI_PAGE_CURRENT_AS | (addr & VMI_PAGE_VA_MASK);
@@ -125,7 +152,16 @@ static void vmi_set_pmd(pmd_t *pmdp, pmd_t pmd)
 static void vmi_pte_update(struct mm_struct *mm, unsigned long addr,
 			   pte_t *ptep)
 {
-	vmi_mmu_update(VMI_MMU_UPDATE, ptep, 0, vmi_pte_flags(mm, addr));
+	vmi_mmu_update(VMI_MMU_UPDATE, ptep, 0,
+		       vmi_update_flags(VMI_PAGE_PT, mm, addr));
+}
+
+/* A huge pmd (THP, PAE) changed in place, as pte_update for a pte. */
+static void vmi_pmd_update(struct mm_struct *mm, unsigned long addr,
+			   pmd_t *pmdp)
+{
+	vmi_mmu_update(VMI_MMU_UPDATE, pmdp, 0,
+		       vmi_update_flags(VMI_PAGE_PD, mm, addr));
 }
 
 /* mprotect reads the entry back: the batch must not still hold it. */
@@ -151,7 +187,7 @@ static void vmi_set_pte_atomic(pte_t *ptep, pte_t pte)
 static void vmi_pte_clear(struct mm_struct *mm, unsigned long addr,
 			  pte_t *ptep)
 {
-	vmi_set_pxe(0, ptep, vmi_pte_flags(mm, addr));
+	vmi_set_pxe(0, ptep, vmi_update_flags(VMI_PAGE_PT, mm, addr));
 }
 
 static void vmi_pmd_clear(pmd_t *pmdp)
@@ -168,14 +204,30 @@ static void vmi_allocate_page(unsigned long pfn, u32 flags, u32 clone_pfn,
 						  count);
 }
 
+/*
+ * pmd_populate() (and pud_populate()) also run when mremap moves a whole
+ * table to a new directory entry (move_normal_pmd/pud()): that table is
+ * still announced and holds entries, and must not be announced again as a
+ * new, zeroed one. New tables come zeroed from the page allocator, so a
+ * table with any entry set is a moved one.
+ */
+static bool vmi_table_page_is_new(unsigned long pfn)
+{
+	/* Early boot (max_low_pfn 0) and highmem tables are new. */
+	return pfn >= max_low_pfn ||
+	       !memchr_inv(__va(pfn << PAGE_SHIFT), 0, PAGE_SIZE);
+}
+
 static void vmi_alloc_pte(struct mm_struct *mm, unsigned long pfn)
 {
-	vmi_allocate_page(pfn, VMI_PAGE_L1, 0, 0, 0);
+	if (vmi_table_page_is_new(pfn))
+		vmi_allocate_page(pfn, VMI_PAGE_L1, 0, 0, 0);
 }
 
 static void vmi_alloc_pmd(struct mm_struct *mm, unsigned long pfn)
 {
-	vmi_allocate_page(pfn, VMI_PAGE_L2, 0, 0, 0);
+	if (vmi_table_page_is_new(pfn))
+		vmi_allocate_page(pfn, VMI_PAGE_L2, 0, 0, 0);
 }
 
 static void vmi_release_page(unsigned long pfn, u32 flags)
@@ -237,6 +289,7 @@ static void vmi_flush_tlb_one_user(unsigned long addr)
 static void vmi_write_cr3(unsigned long cr3)
 {
 	vmi_lazy_flush(VMI_FLUSH_TLB_OP);
+	this_cpu_write(vmi_rom_deferred, false);
 	vmi_call(SetCR3, vmi_u32_fn)(cr3);
 }
 
@@ -271,6 +324,7 @@ static const struct vmi_binding vmi_mmu_bindings[] = {
 	MMU_WRAP(mmu.pmd_clear, VMI_CALL_SET_PXE, vmi_pmd_clear),
 #endif
 	MMU_WRAP(mmu.pte_update, VMI_CALL_UPDATE_PXE, vmi_pte_update),
+	MMU_WRAP(mmu.pmd_update, VMI_CALL_UPDATE_PXE, vmi_pmd_update),
 	MMU_WRAP(mmu.ptep_modify_prot_start, VMI_CALL_UPDATE_PXE,
 		 vmi_ptep_modify_prot_start),
 	MMU_WRAP(mmu.alloc_pte, VMI_CALL_AllocatePage, vmi_alloc_pte),
@@ -288,12 +342,65 @@ const struct vmi_binding_table vmi_mmu_table = {
 };
 
 /*
+ * The page tables that exist before the ROM was bound: the loaded one
+ * (swapper_pg_dir: the kernel half head_32.S built, cloned by setup_arch)
+ * and every table it points to, announced with what they hold (no ZEROED
+ * claim). With PAE the PDPT itself is never announced, as for every pgd;
+ * two PDPT entries may share a PMD page.
+ */
+static void __init vmi_announce_boot_tables(void)
+{
+	unsigned long pfn, pt;
+	unsigned int i, j;
+#ifdef CONFIG_X86_PAE
+	const u64 *pdpt = __va(read_cr3_pa());
+
+	for (i = 0; i < PTRS_PER_PGD; i++) {
+		bool seen = false;
+		const u64 *pmd;
+
+		if (!(pdpt[i] & _PAGE_PRESENT))
+			continue;
+		pfn = (pdpt[i] & PTE_PFN_MASK) >> PAGE_SHIFT;
+		for (j = 0; j < i; j++)
+			seen |= (pdpt[j] & _PAGE_PRESENT) &&
+				((pdpt[j] & PTE_PFN_MASK) >> PAGE_SHIFT) == pfn;
+		if (seen)
+			continue;
+		vmi_allocate_page(pfn, VMI_PAGE_PD | VMI_PAGE_FORMAT, 0, 0, 0);
+		pmd = __va(pfn << PAGE_SHIFT);
+		for (j = 0; j < PTRS_PER_PMD; j++) {
+			if (!(pmd[j] & _PAGE_PRESENT) || (pmd[j] & _PAGE_PSE))
+				continue;
+			pt = (pmd[j] & PTE_PFN_MASK) >> PAGE_SHIFT;
+			vmi_allocate_page(pt, VMI_PAGE_PT | VMI_PAGE_FORMAT,
+					  0, 0, 0);
+		}
+	}
+#else
+	const u32 *pd = __va(read_cr3_pa());
+
+	vmi_allocate_page(read_cr3_pa() >> PAGE_SHIFT, VMI_PAGE_PD, 0, 0, 0);
+	for (i = 0; i < PTRS_PER_PGD; i++) {
+		if (!(pd[i] & _PAGE_PRESENT) || (pd[i] & _PAGE_PSE))
+			continue;
+		pt = (pd[i] & PTE_PFN_MASK) >> PAGE_SHIFT;
+		vmi_allocate_page(pt, VMI_PAGE_PT, 0, 0, 0);
+	}
+	(void)pfn;
+	(void)j;
+#endif
+}
+
+/*
  * Linear-map slot 0: the direct map, PAGE_OFFSET onwards, for every CPU
  * (smp.c replays it on each AP). The whole lowmem window is described
  * because the probe runs before the memory map is known.
  */
 void __init vmi_register_direct_map(void)
 {
+	if (pv_ops.mmu.alloc_pte == vmi_alloc_pte)
+		vmi_announce_boot_tables();
 	if (!vmi_linear_map_usable() || (vmi_options & VMI_OPT_NOMM))
 		return;
 	vmi_linear_map_all(VMI_LINEAR_MAP_SLOT_DIRECT, PAGE_OFFSET,

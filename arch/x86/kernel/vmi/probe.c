@@ -24,6 +24,7 @@
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/irqflags.h>
+#include <linux/memblock.h>
 #include <linux/panic.h>
 #include <linux/printk.h>
 #include <linux/string.h>
@@ -163,27 +164,49 @@ static bool __init vmi_scan(void)
 	return false;
 }
 
+/* The BIOS data area's base-memory size in KiB; a ROM lowers it to steal. */
+#define VMI_BDA_BASE_MEM_KIB	0x413
+
 /*
  * The project ROM publishes where it keeps its counters (see abi.h). Use
  * the block only if it is self-consistent and lies in low memory the BIOS
- * took for itself, which the kernel never hands out.
+ * took for itself (above the BDA's base-memory size, which
+ * reserve_bios_regions() keeps from the allocator). A block below that
+ * size is memory the kernel would hand out while the ROM writes to it:
+ * reserve it, and do not use it.
  */
 static void __init vmi_find_rom_state(void)
 {
 	const struct vmi_rom_ext *ext = (const void *)(vmi_rom.image +
 						       VMI_EXT_OFFSET);
 	const struct vmi_rom_state *state;
+	u32 base_end;
 
 	if (ext->magic != VMI_EXT_MAGIC || ext->rom_phys != vmi_rom.phys ||
 	    ext->state_size < sizeof(*state) ||
 	    ext->state_phys >= ISA_START_ADDRESS ||
 	    ext->state_size > ISA_START_ADDRESS - ext->state_phys)
 		return;
+	base_end = *(u16 *)__va(VMI_BDA_BASE_MEM_KIB) * 1024u;
+	if (ext->state_phys < base_end) {
+		memblock_reserve(ext->state_phys, ext->state_size);
+		pr_warn("ROM state block %#x-%#x lies in base memory the BIOS did not take (it ends at %#x): reserved, counters not used\n",
+			ext->state_phys, ext->state_phys + ext->state_size - 1,
+			base_end);
+		return;
+	}
 	state = __va(ext->state_phys);
 	if (state->magic != VMI_STATE_MAGIC ||
 	    state->version != VMI_STATE_VERSION)
 		return;
 	vmi_rom.state = state;
+	/* The audit report lives inside the same block. */
+	if (ext->audit_phys >= ext->state_phys &&
+	    ext->audit_phys - ext->state_phys <=
+	    ext->state_size - sizeof(*vmi_rom.audit) &&
+	    ((const struct vmi_rom_audit_report *)__va(ext->audit_phys))->magic ==
+	    VMI_AUDIT_MAGIC)
+		vmi_rom.audit = __va(ext->audit_phys);
 }
 
 static void __init vmi_print_identity(void)

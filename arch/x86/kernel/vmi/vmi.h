@@ -34,6 +34,8 @@ struct vmi_rom {
 	unsigned int relocs_by_type[4];
 	unsigned int bound;		/* pv_ops slots pointing into the ROM */
 	const struct vmi_rom_state *state;	/* NULL when not published */
+	/* An AUDIT=1 ROM's shadow-audit report; NULL for other ROMs. */
+	const struct vmi_rom_audit_report *audit;
 };
 
 extern struct vmi_rom vmi_rom;
@@ -111,6 +113,10 @@ void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags);
 void vmi_rom_invlpg(unsigned long va);
 void vmi_rom_flush_tlb(bool global);
 void vmi_rom_set_lazy_mode(u32 mode);
+DECLARE_PER_CPU(bool, vmi_rom_deferred);
+#ifdef CONFIG_VMI_DEBUG
+DECLARE_PER_CPU(u32, vmi_rom_lazy_mode);
+#endif
 bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags);
 void vmi_lazy_flush(enum vmi_flush_reason why);
 void vmi_lazy_readback(void *ptr);
