@@ -41,7 +41,7 @@
 
 #if VMI_ROM_AUDIT
 
-#define AUDIT_VA		0xff800000u
+#define AUDIT_VA		0xff400000u	/* below the early fixmap's tables */
 #define AUDIT_SIZE		(4u << 20)
 #define AUDIT_HDR		(64u << 10)
 #define AUDIT_SLOTS		((AUDIT_SIZE - AUDIT_HDR) >> 12)
@@ -54,7 +54,6 @@
 #define PTE_PSE			0x080u
 #define PTE_HW			0x060u		/* accessed, dirty */
 #define CR4_PAE_BIT		0x020u
-#define CR4_PSE_BIT		0x010u
 #define LARGE_RW		0x083u		/* present, RW, PSE */
 
 /* Where a finding was made (vmi_audit_record.where). */
@@ -97,7 +96,9 @@ struct audit_store {
 
 _Static_assert(sizeof(struct audit_store) <= AUDIT_HDR, "audit header");
 _Static_assert(VMI_ROM_STATE_KIB >= VMI_ROM_AUDIT_STATE_KIB,
-	       "the audit report needs STATE_KIB >= 20");
+	       "the audit report and page table need STATE_KIB >= 28");
+_Static_assert(VMI_ROM_AUDIT_PT_MIN + 4095 + 4096 <= VMI_ROM_AUDIT_STATE_KIB * 1024,
+	       "the audit page table must fit the state block");
 _Static_assert(VMI_ROM_AP_TRAMP_MIN + 4095 + 8192 <= VMI_ROM_AUDIT_OFFSET,
 	       "the audit report overlaps the AP trampoline");
 
@@ -230,16 +231,18 @@ static int mapped(void)
 			}
 		}
 	} else {
+		/* A page table of the ROM's in the state block, not PSE. */
 		volatile u32 *pd = (volatile u32 *)(off + (cr & ~0xfffu));
-		u32 idx = AUDIT_VA >> 22, cr4;
+		u32 pt = (p->state_phys + VMI_ROM_AUDIT_PT_MIN + 4095) & ~4095u;
+		u32 *pte = (u32 *)(off + pt), idx = AUDIT_VA >> 22;
 
-		asm volatile("mov %%cr4, %0" : "=r"(cr4));
-		if (!(cr4 & CR4_PSE_BIT))
-			goto fail;
-		want = r->store_phys | LARGE_RW;
+		if (a->ready != 1)
+			for (i = 0; i < 1024; i++)
+				pte[i] = (r->store_phys + (i << 12)) | 0x003;
+		want = pt | 0x003;
 		if ((pd[idx] & ~PTE_HW) != (u32)want) {
-			if (pd[idx] & PTE_PRESENT && !(pd[idx] & PTE_PSE))
-				goto fail;
+			if (pd[idx] & PTE_PRESENT)
+				goto fail;	/* the guest's */
 			pd[idx] = (u32)want;
 			asm volatile("invlpg (%0)" : : "r"(AUDIT_VA) : "memory");
 		}

@@ -246,14 +246,17 @@ struct vmi_rom_reloc {
 #define VMI_ROM_AP_TRAMP_MIN		(VMI_ROM_PRIV + VMI_ROM_PRIV_SIZE)
 #define VMI_ROM_AP_STATE_KIB		16	/* STATE_KIB that always fits them */
 /*
- * AUDIT=1 (STATE_KIB 20): the audit report, then the scratch buffer for
+ * AUDIT=1 (STATE_KIB 28): the audit report, then the scratch buffer for
  * E820 at POST, past the trampoline's two pages wherever the state block
  * starts (the trampoline page is the first 4 KiB boundary after the
- * private area, at most 0x3bff past the block's start).
+ * private area, at most 0x3bff past the block's start); then, at the first
+ * 4 KiB boundary from AUDIT_PT_MIN, the non-PAE page table that maps the
+ * store (no large page: CR4.PSE is still off when VMI starts).
  */
 #define VMI_ROM_AUDIT_OFFSET		0x4000
 #define VMI_ROM_AUDIT_SCRATCH		0x4800
-#define VMI_ROM_AUDIT_STATE_KIB		20
+#define VMI_ROM_AUDIT_PT_MIN		0x4c00
+#define VMI_ROM_AUDIT_STATE_KIB		28
 
 #ifndef __ASSEMBLER__
 struct vmi_rom_linear {

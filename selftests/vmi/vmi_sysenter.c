@@ -74,13 +74,13 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("usage: %s [--iterations N]\n", argv[0]);
 
 	ksft_print_header();
-	ksft_set_plan(1 + sizeof(patterns) / sizeof(patterns[0]));
-	ksft_test_result(vsyscall != NULL, "vDSO entry point (AT_SYSINFO) %p\n",
+	ksft_set_plan(1 + ARRAY_SIZE(patterns));
+	ksft_test_result(!!vsyscall, "vDSO entry point (AT_SYSINFO) %p\n",
 			 vsyscall);
 	if (!vsyscall)
 		ksft_exit_fail_msg("no AT_SYSINFO: cannot enter through the vDSO\n");
 
-	for (p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
+	for (p = 0; p < ARRAY_SIZE(patterns); p++) {
 		unsigned long want = patterns[p].flags, got = 0, bad = 0;
 
 		for (i = 0; i < iterations; i++) {
