@@ -999,6 +999,10 @@ static const struct corpus_case {
 	{ .name = "virtual-top-absurd", .want = VMI_ROM_VIRTUAL_TOP },
 	{ .name = "virtual-top-16m", .want = VMI_ROM_OK,
 	  .note = "0xFF000000 is a valid hole" },
+	{ .name = "state-unreserved", .want = VMI_ROM_OK,
+	  .note = RUNTIME_CALL " (the state block's place, checked by probe.c)" },
+	{ .name = "flushtlb-none", .want = VMI_ROM_OK,
+	  .note = "FlushTLB answered NONE: a valid partial ROM" },
 };
 
 static u8 *read_file(const char *path, u32 *len)
