@@ -306,11 +306,8 @@ static int icr_intercept(struct vmi_rom_private *p, struct vmi_rom_pcpu *c,
 		return 0;	/* a CPU the ROM never saw: started natively */
 	ap = &p->ap[slot];
 	ap->ipis++;
-	if (!ap->valid) {
-		/* Never given a state: the guest starts it natively. */
-		ap->native_ipis++;
-		return 0;
-	}
+	if (!ap->valid)
+		return 0;	/* never given a state: started natively */
 	if (dm == ICR_DM_STARTUP && ap->valid == 1 && p->ap_tramp)
 		start_ap(p, a, id, ap);
 	return 1;

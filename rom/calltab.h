@@ -238,7 +238,6 @@ struct vmi_rom_reloc {
 #define VMI_ROM_AP_STATE		16	/* struct vmi_ap_state */
 #define VMI_ROM_AP_IPIS			108	/* INIT/STARTUP sent to it */
 #define VMI_ROM_AP_STARTS		112	/* times the ROM woke it */
-#define VMI_ROM_AP_NATIVE_IPIS		116	/* of those, passed to the hardware */
 #define VMI_ROM_PRIV_CPU_SLOTS_USED	(VMI_ROM_PRIV_AP + VMI_ROM_MAX_CPUS * 128 + 16)
 #define VMI_ROM_PRIV_CPU_SLOT		(VMI_ROM_PRIV_CPU_SLOTS_USED + 4)	/* u8[256] */
 #define VMI_ROM_PRIV_SIZE		(96 + VMI_ROM_MAX_CPUS * (VMI_ROM_PCPU_SIZE + 128) + 16 + 260)
@@ -293,8 +292,7 @@ struct vmi_rom_ap {
 	struct vmi_ap_state st;		// copied during the call
 	u32 ipis;			// INIT/STARTUP IPIs the guest sent it
 	u32 starts;			// times the ROM woke it
-	u32 native_ipis;		// IPIs passed through: no state recorded
-	u8  reserved[128 - 28 - sizeof(struct vmi_ap_state)];
+	u8  reserved[128 - 24 - sizeof(struct vmi_ap_state)];
 };					/* naturally aligned, no padding */
 
 struct vmi_rom_private {

@@ -113,8 +113,6 @@ _Static_assert(offsetof(struct vmi_rom_ap, idt_limit) == VMI_ROM_AP_IDT, "ap idt
 _Static_assert(offsetof(struct vmi_rom_ap, st) == VMI_ROM_AP_STATE, "ap state");
 _Static_assert(offsetof(struct vmi_rom_ap, ipis) == VMI_ROM_AP_IPIS, "ap ipis");
 _Static_assert(offsetof(struct vmi_rom_ap, starts) == VMI_ROM_AP_STARTS, "ap starts");
-_Static_assert(offsetof(struct vmi_rom_ap, native_ipis) == VMI_ROM_AP_NATIVE_IPIS,
-	       "ap native_ipis");
 /* SetInitialAPState needs the trampoline: STATE_KIB >= 16 or smp NONE. */
 _Static_assert(VMI_ROM_STATE_KIB >= VMI_ROM_AP_STATE_KIB || !ON(smp),
 	       "SetInitialAPState needs STATE_KIB >= 16 (or NONE_GROUPS=smp)");
