@@ -3,8 +3,10 @@
  * vmi_mm_stress: fork, exec, mmap, mprotect, mremap and munmap, in bounded
  * loops, with every byte that a page-table update could lose checked.
  *
- *   vmi_mm_stress [--iterations N]      (default 8)
+ *   vmi_mm_stress [--iterations N] [--thp]      (default 8)
  *
+ * --thp adds a test on a transparent huge page (fork, COW, mprotect),
+ * which fails if the kernel gives the mapping no huge page.
  * Each test fills its mappings with a pattern derived from a seed and the
  * word's offset, changes the page tables under it (fork and COW, partial
  * munmap, mprotect, mremap, exec), and verifies the pattern afterwards;
@@ -30,7 +32,10 @@
 
 #define PAGE		4096UL
 
+#define HPAGE		(2UL << 20)	/* a PAE huge page */
+
 static int iterations = 8;
+static int want_thp;
 
 /* The value of word @i of a region filled with @seed. */
 static inline __u32 pattern(__u32 seed, size_t i)
@@ -399,6 +404,89 @@ static void test_mremap(void)
 	ksft_test_result(ok && !bad, "mremap grow and move: %zu bad words\n", bad);
 }
 
+/* AnonHugePages of this process, in KiB; -1 if it cannot be read. */
+static long anon_huge_kib(void)
+{
+	char line[128];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "AnonHugePages: %ld kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/*
+ * A huge pmd through fork (the parent's pmd write-protected in place),
+ * COW in the child, mprotect (the pmd invalidated and rewritten) and
+ * munmap: the in-place pmd changes a pmd_update hook must announce.
+ */
+static void test_thp_fork(void)
+{
+	size_t bad = 0;
+	int it, ok = 1, status;
+	long huge;
+	char *raw = map(2 * HPAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE);
+	char *p;
+
+	if (!raw) {
+		ksft_test_result_fail("THP fork: no mapping\n");
+		return;
+	}
+	p = (char *)(((unsigned long)raw + HPAGE - 1) & ~(HPAGE - 1));
+	if (madvise(p, HPAGE, MADV_HUGEPAGE))
+		ksft_perror("madvise(MADV_HUGEPAGE)");
+	fill(p, HPAGE, 0x9000);
+	huge = anon_huge_kib();
+	if (huge < (long)(HPAGE >> 10)) {
+		munmap(raw, 2 * HPAGE);
+		ksft_test_result_fail("THP fork: no huge page (AnonHugePages %ld kB)\n",
+				      huge);
+		return;
+	}
+	for (it = 0; it < iterations; it++) {
+		__u32 seed = 0x9100 + it;
+		pid_t pid;
+
+		fill(p, HPAGE, seed);
+		pid = fork();
+		if (pid < 0) {
+			ksft_perror("fork");
+			ok = 0;
+			break;
+		}
+		if (pid == 0) {
+			size_t cbad = check(p, HPAGE, seed, "THP child before write");
+
+			fill(p, HPAGE, seed + 1);
+			cbad += check(p, HPAGE, seed + 1, "THP child after write");
+			_exit(cbad ? 1 : 0);
+		}
+		if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+		    WEXITSTATUS(status)) {
+			ksft_print_msg("THP child %d: status %#x\n", it, status);
+			ok = 0;
+		}
+		bad += check(p, HPAGE, seed, "THP parent after the child");
+		/* Read-only, then writable again: the pmd is rewritten twice. */
+		if (mprotect(p, HPAGE, PROT_READ) ||
+		    faults((__u32 *)p, 1) != 1 ||
+		    mprotect(p, HPAGE, PROT_READ | PROT_WRITE)) {
+			ksft_print_msg("THP mprotect %d: no write fault\n", it);
+			ok = 0;
+		}
+		bad += check(p, HPAGE, seed, "THP parent after mprotect");
+	}
+	munmap(raw, 2 * HPAGE);
+	ksft_test_result(ok && !bad,
+			 "THP fork + COW + mprotect (%ld kB huge): %zu bad words\n",
+			 huge, bad);
+}
+
 /* fork + exec: the new image starts clean and its own mappings work. */
 static int exec_child(__u32 seed)
 {
@@ -447,8 +535,11 @@ int main(int argc, char **argv)
 			return exec_child(strtoul(argv[i + 1], NULL, 0));
 		else if (!strcmp(argv[i], "--iterations") && i + 1 < argc)
 			iterations = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--thp"))
+			want_thp = 1;
 		else
-			ksft_exit_fail_msg("usage: %s [--iterations N]\n", argv[0]);
+			ksft_exit_fail_msg("usage: %s [--iterations N] [--thp]\n",
+					   argv[0]);
 	}
 	if (iterations < 1)
 		ksft_exit_fail_msg("--iterations must be at least 1\n");
@@ -457,7 +548,7 @@ int main(int argc, char **argv)
 	sigaction(SIGSEGV, &sa, NULL);
 
 	ksft_print_header();
-	ksft_set_plan(8);
+	ksft_set_plan(8 + want_thp);
 	test_mmap_cycles();
 	test_partial_munmap();
 	test_mprotect();
@@ -466,5 +557,7 @@ int main(int argc, char **argv)
 	test_child_unmap();
 	test_mremap();
 	test_fork_exec();
+	if (want_thp)
+		test_thp_fork();
 	ksft_finished();
 }

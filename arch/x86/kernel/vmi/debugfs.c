@@ -3,7 +3,9 @@
  * /sys/kernel/debug/vmi: what the VMI backend decided and what the ROM did.
  *
  *   status    "active", or "native: <why>" (no ROM, refused, vmi=off)
- *   identity  the accepted ROM: strings, versions, address, relocations
+ *   identity  the accepted ROM: strings, versions, address, relocations;
+ *             where kmap_local's ptes lie (below virtual_top, so it moves
+ *             with the ROM; over two page tables, boot copies them)
  *   calls     one line per call: number, name, relocation, target, count
  *   bindings  one line per pv_ops slot: group, slot, call, what it got
  *   lazy      the lazy-mode queue's statistics (lazy.c)
@@ -24,6 +26,7 @@
 #include <linux/init.h>
 #include <linux/seq_file.h>
 #include <linux/vmalloc.h>
+#include <asm/fixmap.h>
 #include <asm/tlbflush.h>
 
 #include "vmi.h"
@@ -67,6 +70,13 @@ static int identity_show(struct seq_file *m, void *unused)
 		   n[VMI_RELOCATION_NOP], n[VMI_RELOCATION_NONE]);
 	seq_printf(m, "ops_bound: %u\ncounters: %s\n", vmi_rom.bound,
 		   vmi_rom.state ? "yes" : "no");
+#ifdef CONFIG_HIGHMEM
+	seq_printf(m, "kmap_local: %#lx-%#lx, %lu page table(s)\n",
+		   __fix_to_virt(FIX_KMAP_END),
+		   __fix_to_virt(FIX_KMAP_BEGIN) + PAGE_SIZE,
+		   (__fix_to_virt(FIX_KMAP_BEGIN) >> PMD_SHIFT) -
+		   (__fix_to_virt(FIX_KMAP_END) >> PMD_SHIFT) + 1);
+#endif
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(identity);

@@ -8,7 +8,8 @@
  *    which writes the entry itself, with the level of the table in the
  *    flags (PT, PD, PDP) and, for updates of the loaded address space
  *    where the kernel knows the address, CURRENT_AS plus the linear
- *    address;
+ *    address; a pmd built on the stack (THP split) is no table entry and
+ *    is stored natively;
  *  - after the kernel changed an entry in place with an atomic operation
  *    (pte_update, and pmd_update for a transparent huge page),
  *    UpdatePxE(Long) tells the ROM to re-read it;
@@ -40,6 +41,7 @@
 #include <linux/memblock.h>
 #include <linux/mm.h>
 #include <linux/sched.h>
+#include <linux/sched/task_stack.h>
 #include <asm/paravirt.h>
 #include <asm/pgtable.h>
 #include <asm/pgtable_areas.h>
@@ -144,8 +146,18 @@ static void vmi_set_pte(pte_t *ptep, pte_t pte)
 	vmi_set_pxe(pte_val(pte), ptep, VMI_PAGE_PT);
 }
 
+/*
+ * Splitting a huge pmd builds the new pmd in a local variable first
+ * (pmd_populate(mm, &_pmd, pgtable) in mm/huge_memory.c) to reach the
+ * deposited pte table: the stack is not a page table, so that store stays
+ * native rather than telling the ROM of an update to an unknown page.
+ */
 static void vmi_set_pmd(pmd_t *pmdp, pmd_t pmd)
 {
+	if (unlikely(object_is_on_stack(pmdp))) {
+		native_set_pmd(pmdp, pmd);
+		return;
+	}
 	vmi_set_pxe(pmd_val(pmd), pmdp, VMI_PAGE_PD);
 }
 
@@ -324,7 +336,10 @@ static const struct vmi_binding vmi_mmu_bindings[] = {
 	MMU_WRAP(mmu.pmd_clear, VMI_CALL_SET_PXE, vmi_pmd_clear),
 #endif
 	MMU_WRAP(mmu.pte_update, VMI_CALL_UPDATE_PXE, vmi_pte_update),
-	MMU_WRAP(mmu.pmd_update, VMI_CALL_UPDATE_PXE, vmi_pmd_update),
+	{ .slot_name = "mmu.pmd_update", .slot = (void **)&pv_ops.mmu.pmd_update,
+	  .call = VMI_CALL_UPDATE_PXE, .kind = VMI_BIND_WRAPPER,
+	  .wrapper = vmi_pmd_update,
+	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_DROP_PMD_UPDATE },
 	MMU_WRAP(mmu.ptep_modify_prot_start, VMI_CALL_UPDATE_PXE,
 		 vmi_ptep_modify_prot_start),
 	MMU_WRAP(mmu.alloc_pte, VMI_CALL_AllocatePage, vmi_alloc_pte),

@@ -59,6 +59,9 @@ static const struct vmi_option vmi_option_names[] __initconst = {
 	{ "nosmp",	VMI_OPT_NOSMP },
 	{ "nolazy",	VMI_OPT_NOLAZY },
 	{ "verify",	VMI_OPT_VERIFY },
+#ifdef CONFIG_VMI_DEBUG
+	{ "drop-pmd-update", VMI_OPT_DROP_PMD_UPDATE },
+#endif
 };
 
 /*

@@ -25,6 +25,8 @@
 #define VMI_OPT_NOSMP	BIT(5)	/* APs started with INIT/SIPI natively */
 #define VMI_OPT_NOLAZY	BIT(6)	/* no lazy-mode batching: eager updates */
 #define VMI_OPT_VERIFY	BIT(7)	/* re-check the lazy queue (VMI_DEBUG) */
+/* VMI_DEBUG: leave pmd_update native, the audit's THP negative control */
+#define VMI_OPT_DROP_PMD_UPDATE	BIT(8)
 
 struct vmi_rom {
 	const u8 *image;		/* direct-map address of the image */
