@@ -84,7 +84,9 @@ run: kernel-$(FLAVOUR) rom initramfs
 			--cmd "$$(cat tests/guest/demo)" --timeout $(TIMEOUT); \
 	fi
 
-BENCH_FLAVOURS ?= pae
+# Both benchmarks run PAE and non-PAE unless told otherwise (one ?= only:
+# a second one would never take effect).
+BENCH_FLAVOURS ?= pae nopae
 BENCH_ARGS ?=
 bench: deps rom initramfs $(addprefix kernel-,$(BENCH_FLAVOURS))
 	@scripts/bench --flavours '$(BENCH_FLAVOURS)' $(BENCH_ARGS)
@@ -92,7 +94,6 @@ bench: deps rom initramfs $(addprefix kernel-,$(BENCH_FLAVOURS))
 series:
 	@scripts/export-series
 
-BENCH_FLAVOURS ?= pae nopae
 bench-native: deps initramfs $(foreach f,$(BENCH_FLAVOURS),kernel-$(f) kernel-$(f)-native)
 	@scripts/bench-native --flavours '$(BENCH_FLAVOURS)'
 

@@ -22,6 +22,8 @@
  *  - the tables that exist when VMI starts (swapper_pg_dir and what
  *    head_32.S built) are announced then, from their contents, so the
  *    ROM knows every table the CPU can walk;
+ *  - with HIGHPTE, user pte pages come from low memory while the MMU
+ *    group is bound, so every table lies in the direct map;
  *  - linear-map slot 0 describes the direct map on the boot CPU.
  *
  * The vmi_rom_*() functions are the only callers of those ROM calls. They
@@ -43,6 +45,7 @@
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
 #include <asm/paravirt.h>
+#include <asm/pgalloc.h>
 #include <asm/pgtable.h>
 #include <asm/pgtable_areas.h>
 #include <asm/tlbflush.h>
@@ -408,14 +411,32 @@ static void __init vmi_announce_boot_tables(void)
 }
 
 /*
+ * HIGHPTE puts user pte pages in highmem, written through a kmap_local
+ * address the ROM cannot tie to a frame (a shadowing monitor would have
+ * to look each one up). While the ROM owns the page tables they come from
+ * low memory instead, as with userpte=nohigh: every table the ROM is told
+ * about lies in the direct map.
+ */
+static void __init vmi_keep_user_ptes_low(void)
+{
+	if (!IS_ENABLED(CONFIG_HIGHPTE) ||
+	    !(__userpte_alloc_gfp & __GFP_HIGHMEM))
+		return;
+	__userpte_alloc_gfp &= ~__GFP_HIGHMEM;
+	pr_info("HIGHPTE: user page tables kept in low memory\n");
+}
+
+/*
  * Linear-map slot 0: the direct map, PAGE_OFFSET onwards, for every CPU
  * (smp.c replays it on each AP). The whole lowmem window is described
  * because the probe runs before the memory map is known.
  */
 void __init vmi_register_direct_map(void)
 {
-	if (pv_ops.mmu.alloc_pte == vmi_alloc_pte)
+	if (pv_ops.mmu.alloc_pte == vmi_alloc_pte) {
 		vmi_announce_boot_tables();
+		vmi_keep_user_ptes_low();
+	}
 	if (!vmi_linear_map_usable() || (vmi_options & VMI_OPT_NOMM))
 		return;
 	vmi_linear_map_all(VMI_LINEAR_MAP_SLOT_DIRECT, PAGE_OFFSET,
