@@ -308,10 +308,12 @@ static void vmi_write_cr3(unsigned long cr3)
 	vmi_call(SetCR3, vmi_u32_fn)(cr3);
 }
 
-#define MMU_WRAP(slot_, call_, fn_)					\
+/* @skip_: vmi= options, besides nomm, that keep the slot native. */
+#define MMU_WRAP_SKIP(slot_, call_, fn_, skip_)				\
 	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_,		\
 	  .call = call_, .kind = VMI_BIND_WRAPPER, .wrapper = fn_,	\
-	  .skip_opts = VMI_OPT_NOMM }
+	  .skip_opts = VMI_OPT_NOMM | (skip_) }
+#define MMU_WRAP(slot_, call_, fn_)	MMU_WRAP_SKIP(slot_, call_, fn_, 0)
 
 static const struct vmi_binding vmi_mmu_bindings[] = {
 	MMU_WRAP(mmu.write_cr3, VMI_CALL_SetCR3, vmi_write_cr3),
@@ -339,10 +341,8 @@ static const struct vmi_binding vmi_mmu_bindings[] = {
 	MMU_WRAP(mmu.pmd_clear, VMI_CALL_SET_PXE, vmi_pmd_clear),
 #endif
 	MMU_WRAP(mmu.pte_update, VMI_CALL_UPDATE_PXE, vmi_pte_update),
-	{ .slot_name = "mmu.pmd_update", .slot = (void **)&pv_ops.mmu.pmd_update,
-	  .call = VMI_CALL_UPDATE_PXE, .kind = VMI_BIND_WRAPPER,
-	  .wrapper = vmi_pmd_update,
-	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_DROP_PMD_UPDATE },
+	MMU_WRAP_SKIP(mmu.pmd_update, VMI_CALL_UPDATE_PXE, vmi_pmd_update,
+		      VMI_OPT_DROP_PMD_UPDATE),
 	MMU_WRAP(mmu.ptep_modify_prot_start, VMI_CALL_UPDATE_PXE,
 		 vmi_ptep_modify_prot_start),
 	MMU_WRAP(mmu.alloc_pte, VMI_CALL_AllocatePage, vmi_alloc_pte),
