@@ -15,7 +15,8 @@
  */
 #include <linux/linkage.h>
 
-	.text
+/* Entry text: with PTI these run on the user page tables. */
+	.section .entry.text, "ax"
 SYM_CODE_START(vmi_iret_call)
 	.byte	0xe8			/* call rel32, target set by bind.c */
 	.long	0

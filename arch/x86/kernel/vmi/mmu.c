@@ -24,7 +24,9 @@
  *    ROM knows every table the CPU can walk;
  *  - with HIGHPTE, user pte pages come from low memory while the MMU
  *    group is bound, so every table lies in the direct map;
- *  - linear-map slot 0 describes the direct map on the boot CPU.
+ *  - linear-map slot 0 describes the direct map on the boot CPU;
+ *  - with PTI, the ROM and its state block are mapped in the user page
+ *    tables, and user pgd entries are also written to the user copy.
  *
  * The vmi_rom_*() functions are the only callers of those ROM calls. They
  * track, per CPU, whether the ROM may hold updates sent with DEFER that no
@@ -48,6 +50,8 @@
 #include <asm/pgalloc.h>
 #include <asm/pgtable.h>
 #include <asm/pgtable_areas.h>
+#include <asm/pti.h>
+#include <asm/set_memory.h>
 #include <asm/tlbflush.h>
 
 #include "vmi.h"
@@ -188,8 +192,26 @@ static pte_t vmi_ptep_modify_prot_start(struct vm_area_struct *vma,
 }
 
 #ifdef CONFIG_X86_PAE
+#ifdef CONFIG_MITIGATION_PAGE_TABLE_ISOLATION
+/*
+ * With PTI a user entry of a pgd is also written to the pgd's user copy
+ * (pti_set_user_pgtbl() does it for native). PDPT entries have no USER
+ * bit, so the kernel's copy never gets the NX that native adds.
+ */
+static void vmi_set_user_pgd_copy(pud_t *pudp, pud_t pud)
+{
+	if (cpu_feature_enabled(X86_FEATURE_PTI) && pgdp_maps_userspace(pudp) &&
+	    !(pud_val(pud) & _PAGE_NOPTISHADOW))
+		vmi_set_pxe(pud_val(pud), kernel_to_user_pgdp((pgd_t *)pudp),
+			    VMI_PAGE_PDP);
+}
+#else
+static inline void vmi_set_user_pgd_copy(pud_t *pudp, pud_t pud) { }
+#endif
+
 static void vmi_set_pud(pud_t *pudp, pud_t pud)
 {
+	vmi_set_user_pgd_copy(pudp, pud);
 	vmi_set_pxe(pud_val(pud), pudp, VMI_PAGE_PDP);
 }
 
@@ -266,7 +288,10 @@ static void vmi_release_pmd(unsigned long pfn)
  * just copied from swapper_pg_dir, under pgd_lock (so no kernel entry can
  * change between the copy and this announcement), the rest zero. With
  * PAE the pgd is the 32-byte PDPT, which may share its page: the PMD
- * pages below it are announced through alloc_pmd instead.
+ * pages below it are announced through alloc_pmd, or here when they start
+ * as a copy (the kernel's PMDs, which PTI keeps per pgd). pud_populate()
+ * then calls alloc_pmd for a page that is no longer zero: not announced
+ * again (vmi_table_page_is_new()).
  */
 static void vmi_alloc_pmd_clone(unsigned long pfn, unsigned long clonepfn,
 				unsigned long start, unsigned long count)
@@ -425,6 +450,46 @@ static void __init vmi_keep_user_ptes_low(void)
 	__userpte_alloc_gfp &= ~__GFP_HIGHMEM;
 	pr_info("HIGHPTE: user page tables kept in low memory\n");
 }
+
+/*
+ * PTI: the exit paths reach the ROM (IRET, SYSEXIT, and the buffer clear
+ * the ROM does before them) after the switch to the user page tables, so
+ * the ROM image and the state block it writes must be mapped there too,
+ * supervisor-only like the entry text. Only a ROM that says where its
+ * writable state lives can be mapped completely; with any other ROM PTI
+ * stays off (pti_check_boottime_disable(): "disabled by the paravirt
+ * backend"). The kernel runs at CPL 0 (probe.c), so the entry code's own
+ * CR3 switches run as on hardware.
+ */
+void __init vmi_pti_init(void)
+{
+	pv_info.pti_capable = !!vmi_rom.state;
+}
+
+/*
+ * Page by page: the direct map around the ROM is split first, so no other
+ * low memory becomes visible with the user CR3. Before any user process.
+ */
+static void __init vmi_pti_map_range(const void *start, unsigned long size)
+{
+	unsigned long va = (unsigned long)start & PAGE_MASK;
+	unsigned long end = PAGE_ALIGN((unsigned long)start + size);
+
+	set_memory_4k(va, (end - va) >> PAGE_SHIFT);
+	pti_clone_kernel_range(va, end);
+}
+
+static int __init vmi_pti_map_rom(void)
+{
+	if (!vmi_active || !cpu_feature_enabled(X86_FEATURE_PTI))
+		return 0;
+	vmi_pti_map_range(vmi_rom.image, vmi_rom.info.size);
+	vmi_pti_map_range(vmi_rom.state, vmi_rom.state_size);
+	pr_info("PTI: ROM image (%u bytes) and state block (%u bytes) mapped in the user page tables\n",
+		vmi_rom.info.size, vmi_rom.state_size);
+	return 0;
+}
+early_initcall(vmi_pti_map_rom);
 
 /*
  * Linear-map slot 0: the direct map, PAGE_OFFSET onwards, for every CPU

@@ -203,6 +203,7 @@ static void __init vmi_find_rom_state(void)
 	    state->version != VMI_STATE_VERSION)
 		return;
 	vmi_rom.state = state;
+	vmi_rom.state_size = ext->state_size;
 	/* The audit report lives inside the same block. */
 	if (ext->audit_phys >= ext->state_phys &&
 	    ext->audit_phys - ext->state_phys <=
@@ -275,6 +276,7 @@ void __init vmi_init(void)
 	pv_info.name = "vmi";
 	snprintf(vmi_native_reason, sizeof(vmi_native_reason), "active");
 	vmi_bind();
+	vmi_pti_init();
 	vmi_time_init();
 	vmi_print_identity();
 }

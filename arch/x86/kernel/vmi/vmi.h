@@ -36,6 +36,7 @@ struct vmi_rom {
 	unsigned int relocs_by_type[4];
 	unsigned int bound;		/* pv_ops slots pointing into the ROM */
 	const struct vmi_rom_state *state;	/* NULL when not published */
+	unsigned int state_size;		/* bytes, with @state */
 	/* An AUDIT=1 ROM's shadow-audit report; NULL for other ROMs. */
 	const struct vmi_rom_audit_report *audit;
 };
@@ -131,6 +132,7 @@ void __init vmi_bind(void);
 void __init vmi_power_init(void);
 void __init vmi_time_init(void);
 void __init vmi_register_direct_map(void);
+void __init vmi_pti_init(void);
 const struct vmi_binding_table *vmi_binding_table(unsigned int i);
 enum vmi_bind_outcome vmi_binding_outcome(unsigned int table, unsigned int i);
 
