@@ -60,8 +60,9 @@ kernel: tree
 kernel-%: tree
 	@scripts/build-kernel $*
 
+# AUDIT=0 for the default ROM: a command-line AUDIT=1 reaches sub-makes too.
 rom:
-	@$(MAKE) -s -C rom BUILD=$(BUILD)/rom
+	@$(MAKE) -s -C rom BUILD=$(BUILD)/rom AUDIT=0
 	@if [ "$(AUDIT)" = 1 ]; then $(MAKE) -s -C rom BUILD=$(BUILD)/rom-audit AUDIT=1; fi
 
 initramfs: tree
