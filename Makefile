@@ -8,7 +8,8 @@
 #   make kernel   unpack linux-source-6.12, apply patches/series, install
 #                 the project's files, build the PAE and non-PAE kernels
 #   make rom      build the VMI ROM (build/rom/vmi.rom)
-#   make series   export a self-contained quilt series to build/series
+#   make series   the complete series (git format-patch, cover letter,
+#                 quilt series file) in build/series
 #   make bench    benchmark (not part of make check): workloads native, VMI
 #                 eager and VMI lazy under -icount; build/bench/bench.md and
 #                 bench.png; scripts/bench --table prints the last table
@@ -46,7 +47,7 @@ FLAVOURS ?= pae nopae
 all: kernel rom initramfs
 
 help:
-	@sed -n '3,26p' Makefile
+	@sed -n '3,27p' Makefile
 
 deps:
 	@scripts/deps
