@@ -10,6 +10,8 @@
 #   make rom      build the VMI ROM (build/rom/vmi.rom)
 #   make series   the complete series (git format-patch, cover letter,
 #                 quilt series file) in build/series
+#   make series-bisect [BISECT='--from N --to M --configs "pae nopae x86_64"']
+#                 build each patch of that series on its own (hours)
 #   make bench    benchmark (not part of make check): workloads native, VMI
 #                 eager and VMI lazy under -icount; build/bench/bench.md and
 #                 bench.png; scripts/bench --table prints the last table
@@ -42,12 +44,12 @@ FLAVOUR := $(if $(filter 0,$(PAE)),nopae,pae)
 FLAVOURS ?= pae nopae
 
 .PHONY: all deps tree kernel kernel-% rom initramfs boot run check bench series clean help \
-	bench-native check-xenpv conformance distro
+	bench-native check-xenpv conformance distro series-bisect
 
 all: kernel rom initramfs
 
 help:
-	@sed -n '3,27p' Makefile
+	@sed -n '3,29p' Makefile
 
 deps:
 	@scripts/deps
@@ -96,8 +98,12 @@ BENCH_ARGS ?=
 bench: deps rom initramfs $(addprefix kernel-,$(BENCH_FLAVOURS))
 	@scripts/bench --flavours '$(BENCH_FLAVOURS)' $(BENCH_ARGS)
 
-series:
+series: deps
 	@scripts/export-series
+
+BISECT ?=
+series-bisect: series
+	@scripts/series-bisect $(BISECT)
 
 bench-native: deps initramfs $(foreach f,$(BENCH_FLAVOURS),kernel-$(f) kernel-$(f)-native)
 	@scripts/bench-native --flavours '$(BENCH_FLAVOURS)'
