@@ -9,7 +9,7 @@
  *    reads and into the per-slot transition-kind table that the common
  *    entry path (calls.S: vmi_enter) reads at run time;
  *  - the test guest (tests/guest) checks the ROM against it;
- *  - README.md quotes it.
+ *  - rom/tools/calltable-md makes README.md's table from it.
  *
  * Columns of VMI_ROM_CALLS(X):
  *   X(nr, name, group, impl, transition)
