@@ -13,9 +13,7 @@
  *
  * Same rules as timer.c: position independent, no data, no strings.
  */
-#include <vmi/abi.h>
-#include "calltab.h"
-#include "portio.h"
+#include "romlib.h"
 
 #define PCI_CONFIG_ADDRESS	0xcf8
 #define PCI_CONFIG_DATA		0xcfc

@@ -19,6 +19,20 @@
 /* The C half of a call: regparm(3), entered from calls.S by a jmp. */
 #define RP __attribute__((regparm(3), used))
 
+/*
+ * The C halves that take a guest call's arguments unchanged are declared
+ * with that call's own type from abi.h, the one the kernel calls it
+ * through: a definition that disagrees with the ABI does not compile.
+ */
+RP vmi_SetLinearMapping_fn vmi_c_set_linear_mapping;
+RP vmi_APICRead_fn vmi_c_apic_read;
+RP vmi_APICWrite_fn vmi_c_apic_write;
+RP vmi_SetInitialAPState_fn vmi_c_set_initial_ap_state;
+RP vmi_SetAlarm_fn vmi_c_set_alarm;
+RP vmi_CancelAlarm_fn vmi_c_cancel_alarm;
+RP vmi_GetWallclockTime_fn vmi_c_get_wallclock;
+RP vmi_Shutdown_fn vmi_c_shutdown;
+
 extern struct vmi_rom_state *vmi_state_ptr(void);
 
 static inline struct vmi_rom_private *priv(void)

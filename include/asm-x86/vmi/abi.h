@@ -379,6 +379,51 @@ struct vmi_rom_state {
 	u64 counters[VMI_COUNTER_SLOTS];
 } __packed;
 
+/*
+ * The C type of each call a guest makes from C (section 3 of the ABI: GCC's
+ * regparm(3); a u64 goes in a register pair while registers remain, and
+ * comes back in EDX:EAX). vmi_<Call>_fn is the function type: the kernel
+ * calls the ROM only through these (arch/x86/kernel/vmi/rom_call.h), and
+ * the ROM's C halves are checked against them. Calls bound straight into a
+ * pv_ops slot take the slot's type; CPUID, IRET and SYSEXIT are not C
+ * functions. The types carry no attribute: the kernel is built with
+ * -mregparm=3, and a caller built otherwise declares regparm(3) itself.
+ */
+typedef u64 vmi_GetRelocationInfo_fn(u32 call);
+typedef void vmi_SetTR_fn(u32 selector);
+typedef void vmi_SetLDT_fn(u32 selector);
+typedef void vmi_WriteGDTEntry_fn(void *table, u32 index,
+					      u32 low, u32 high);
+typedef void vmi_WriteLDTEntry_fn(void *table, u32 index, u32 low, u32 high);
+typedef void vmi_WriteIDTEntry_fn(void *table, u32 index, u32 low, u32 high);
+typedef void vmi_UpdateKernelStack_fn(u32 ss0, u32 esp0);
+typedef void vmi_SetCR3_fn(u32 cr3);
+typedef u32 vmi_GetCR2_fn(void);
+typedef void vmi_Reboot_fn(u32 how);
+typedef void vmi_Shutdown_fn(void);
+typedef void vmi_SetPxE_fn(u32 entry, void *ptr, u32 flags);
+typedef void vmi_SetPxELong_fn(u64 entry, void *ptr, u32 flags);
+typedef void vmi_UpdatePxE_fn(void *ptr, u32 flags);
+typedef void vmi_UpdatePxELong_fn(void *ptr, u32 flags);
+typedef void vmi_AllocatePage_fn(u32 pfn, u32 flags,
+					     u32 clone_pfn, u32 clone_start,
+					     u32 clone_count);
+typedef void vmi_ReleasePage_fn(u32 pfn, u32 flags);
+typedef void vmi_InvalPage_fn(u32 va);
+typedef void vmi_FlushTLB_fn(u32 flags);
+typedef void vmi_SetLinearMapping_fn(u32 slot, u32 va,
+						 u32 pages, u32 pfn);
+typedef void vmi_SetInitialAPState_fn(const struct vmi_ap_state *state,
+						  u32 apic_id);
+typedef void vmi_APICWrite_fn(u32 reg, u32 val);
+typedef u32 vmi_APICRead_fn(u32 reg);
+typedef u64 vmi_GetCycleFrequency_fn(void);
+typedef u64 vmi_GetCycleCounter_fn(u32 counter);
+typedef void vmi_SetAlarm_fn(u32 flags, u64 expiry, u64 period);
+typedef u32 vmi_CancelAlarm_fn(u32 flags);
+typedef u64 vmi_GetWallclockTime_fn(void);
+typedef void vmi_SetLazyMode_fn(u32 mode);
+
 _Static_assert(sizeof(struct vmi_rom_header) == VMI_ROM_HEADER_SIZE,
 	       "vmi_rom_header layout");
 _Static_assert(__builtin_offsetof(struct vmi_rom_header, virtual_top) == 0x10,

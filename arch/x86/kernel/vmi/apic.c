@@ -26,9 +26,9 @@
  *    ID layout; the all/all-but-self/self shorthands stay shorthands.
  *
  * Rules:
- *  - Bound only when the ROM answers CALL_REL for both APIC calls, the CPU
- *    has a local APIC, and vmi=noapic is not given. Otherwise every
- *    accessor stays native.
+ *  - The two calls are bound by bind.c from vmi_apic_table, only when
+ *    the ROM answers CALL_REL for both, the CPU has a local APIC, and
+ *    vmi=noapic is not given. Otherwise every accessor stays native.
  *  - wait_icr_idle has no override slot in struct apic_override: it is
  *    set in the driver directly and would be lost if a different APIC
  *    driver (bigsmp, more than 8 CPUs) were installed later. The ROM
@@ -52,17 +52,22 @@
 
 #include "vmi.h"
 
-static u32 (*vmi_apic_read)(u32 reg) __ro_after_init;
-static void (*vmi_apic_write)(u32 reg, u32 val) __ro_after_init;
+/* The ROM's APIC calls, bound by bind.c from vmi_apic_table. */
+struct vmi_apic_calls {
+	vmi_APICRead_fn *read;
+	vmi_APICWrite_fn *write;
+};
+
+static struct vmi_apic_calls vmi_apic __ro_after_init;
 
 static void vmi_apic_eoi(void)
 {
-	vmi_apic_write(APIC_EOI, APIC_EOI_ACK);
+	vmi_apic.write(APIC_EOI, APIC_EOI_ACK);
 }
 
 static void vmi_apic_wait_icr_idle(void)
 {
-	while (vmi_apic_read(APIC_ICR) & APIC_ICR_BUSY)
+	while (vmi_apic.read(APIC_ICR) & APIC_ICR_BUSY)
 		cpu_relax();
 }
 
@@ -87,10 +92,10 @@ static void vmi_apic_send(u32 shortcut, u32 apicid, int vector)
 	else
 		vmi_apic_wait_icr_idle();
 	if (!shortcut) {
-		vmi_apic_write(APIC_ICR2, SET_XAPIC_DEST_FIELD(apicid));
+		vmi_apic.write(APIC_ICR2, SET_XAPIC_DEST_FIELD(apicid));
 		icr |= APIC_DEST_PHYSICAL;
 	}
-	vmi_apic_write(APIC_ICR, icr);
+	vmi_apic.write(APIC_ICR, icr);
 	local_irq_restore(flags);
 }
 
@@ -135,14 +140,13 @@ static void vmi_send_IPI_self(int vector)
 }
 
 /* Whether the APIC calls can be bound; says why not if not. */
-static bool __init vmi_apic_usable(void)
+static bool vmi_apic_usable(void)
 {
 	if (vmi_options & VMI_OPT_NOAPIC) {
 		pr_info("APIC: vmi=noapic, local APIC accessed natively\n");
 		return false;
 	}
-	if (!vmi_call_addr(VMI_CALL_APICRead) ||
-	    !vmi_call_addr(VMI_CALL_APICWrite)) {
+	if (!vmi_rom_has(APICRead) || !vmi_rom_has(APICWrite)) {
 		pr_info("APIC: ROM does not offer APICRead and APICWrite, local APIC accessed natively\n");
 		return false;
 	}
@@ -154,20 +158,29 @@ static bool __init vmi_apic_usable(void)
 	return true;
 }
 
+static const struct vmi_binding vmi_apic_bindings[] = {
+	VMI_HOOK(vmi_apic.read, APICRead, .skip_opts = VMI_OPT_NOAPIC),
+	VMI_HOOK(vmi_apic.write, APICWrite, .skip_opts = VMI_OPT_NOAPIC),
+};
+
+const struct vmi_binding_table vmi_apic_table = {
+	.name = "apic",
+	.bindings = vmi_apic_bindings,
+	.count = ARRAY_SIZE(vmi_apic_bindings),
+	.usable = vmi_apic_usable,
+};
+
 void __init vmi_apic_init(void)
 {
 	if (vmi_linear_map_usable())
 		vmi_linear_map_all(VMI_LINEAR_MAP_SLOT_APIC, APIC_BASE, 1,
 				   APIC_DEFAULT_PHYS_BASE >> PAGE_SHIFT);
 
-	if (!vmi_apic_usable())
+	if (!vmi_table_bound(&vmi_apic_table))
 		return;
 
-	vmi_apic_read = vmi_call_addr(VMI_CALL_APICRead);
-	vmi_apic_write = vmi_call_addr(VMI_CALL_APICWrite);
-
-	apic_update_callback(read, vmi_apic_read);
-	apic_update_callback(write, vmi_apic_write);
+	apic_update_callback(read, vmi_apic.read);
+	apic_update_callback(write, vmi_apic.write);
 	apic_update_callback(eoi, vmi_apic_eoi);
 	apic_update_callback(send_IPI, vmi_send_IPI);
 	apic_update_callback(send_IPI_mask, vmi_send_IPI_mask);
@@ -179,6 +192,4 @@ void __init vmi_apic_init(void)
 
 	apic->wait_icr_idle = vmi_apic_wait_icr_idle;
 	static_call_update(apic_call_wait_icr_idle, vmi_apic_wait_icr_idle);
-
-	vmi_rom.bound += 2;
 }

@@ -9,10 +9,13 @@
  * native.
  *
  * Binding then walks the tables of the concern files (cpu.c, mmu.c,
- * lazy.c): per
- * slot, CALL_REL points the slot (or its wrapper) at the ROM, NOP installs
- * paravirt_nop where the slot returns nothing, NONE leaves the native op,
- * a vmi= option keeps a whole group native. IRET and SYSEXIT take every
+ * lazy.c, apic.c, smp.c, time.c), declared with vmi.h's binding macros,
+ * and is the only code that binds a slot or counts it: per slot, CALL_REL
+ * points the slot (or its wrapper) at the ROM, NOP installs paravirt_nop
+ * where the slot returns nothing, NONE leaves the native op, a vmi=
+ * option keeps a whole group native. The APIC, SMP and timer
+ * tables bind hook variables, all of a table or none, and their groups
+ * hand them to the kernel from vmi_*_init(). IRET and SYSEXIT take every
  * form the ABI allows: JUMP_REL puts the ROM address in the slot, CALL_REL
  * a stub of exit.S whose "call rel32" is pointed at the ROM, NOP and NONE
  * keep the native instruction. Because it all happens at the top of
@@ -35,19 +38,14 @@
 
 #include "vmi.h"
 
-/*
- * VMI_GetRelocationInfo returns struct vmi_relocation_info in EDX:EAX; a
- * regparm C prototype with a u64 result matches that exactly.
- */
-typedef u64 (*vmi_get_reloc_fn)(u32 call);
-
+/* VMI_GetRelocationInfo returns struct vmi_relocation_info in EDX:EAX. */
 static struct vmi_relocation_info __init vmi_get_reloc(u32 call)
 {
-	vmi_get_reloc_fn get_reloc;
+	vmi_GetRelocationInfo_fn *get_reloc;
 	struct vmi_relocation_info rel;
 	u64 raw;
 
-	get_reloc = (vmi_get_reloc_fn)(vmi_rom.image + VMI_ROM_GET_RELOC_OFFSET);
+	get_reloc = (void *)(vmi_rom.image + VMI_ROM_GET_RELOC_OFFSET);
 	raw = get_reloc(call);
 
 	rel.eip = lower_32_bits(raw);
@@ -99,12 +97,21 @@ int __init vmi_query_relocations(void)
 	return 0;
 }
 
-unsigned long vmi_call_target[VMI_CALL_COUNT] __ro_after_init;
-
+/* In binding order: a table's usable() may ask about an earlier one. */
 static const struct vmi_binding_table *const vmi_tables[] = {
 	&vmi_cpu_table,
 	&vmi_mmu_table,
 	&vmi_lazy_table,
+#ifdef CONFIG_X86_LOCAL_APIC
+	&vmi_apic_table,
+#endif
+#ifdef CONFIG_SMP
+	&vmi_smp_table,
+#endif
+	&vmi_clock_table,
+#ifdef CONFIG_X86_LOCAL_APIC
+	&vmi_alarm_table,
+#endif
 };
 
 #define VMI_MAX_BINDINGS	64
@@ -143,6 +150,13 @@ static enum vmi_bind_outcome __init vmi_bind_one(const struct vmi_binding *b)
 			  VMI_CALL_SetPxE].type != VMI_RELOCATION_CALL_REL)
 		return VMI_BOUND_NATIVE;
 
+	if (b->kind == VMI_BIND_HOOK) {
+		if (rel->type != VMI_RELOCATION_CALL_REL)
+			return VMI_BOUND_NATIVE;
+		*b->slot = target;
+		return VMI_BOUND_ROM;
+	}
+
 	if (b->kind == VMI_BIND_EXIT) {
 		switch (rel->type) {
 		case VMI_RELOCATION_JUMP_REL:
@@ -172,31 +186,93 @@ static enum vmi_bind_outcome __init vmi_bind_one(const struct vmi_binding *b)
 	}
 }
 
+static unsigned int vmi_table_index(const struct vmi_binding_table *table)
+{
+	unsigned int t;
+
+	for (t = 0; t < ARRAY_SIZE(vmi_tables); t++)
+		if (vmi_tables[t] == table)
+			return t;
+	WARN_ON_ONCE(1);
+	return 0;
+}
+
+/* Whether every entry of @table that is not optional reaches the ROM. */
+bool vmi_table_bound(const struct vmi_binding_table *table)
+{
+	unsigned int t = vmi_table_index(table), i;
+
+	for (i = 0; i < table->count; i++)
+		if (!table->bindings[i].optional &&
+		    vmi_outcomes[t][i] != VMI_BOUND_ROM)
+			return false;
+	return table->count;
+}
+
+/*
+ * Leave a table of hooks native after all (its group found at init that
+ * it cannot use them): its variables go back to NULL and it counts no
+ * more.
+ */
+void __init vmi_unbind_table(const struct vmi_binding_table *table)
+{
+	unsigned int t = vmi_table_index(table), i;
+
+	for (i = 0; i < table->count; i++) {
+		const struct vmi_binding *b = &table->bindings[i];
+
+		if (WARN_ON_ONCE(b->kind != VMI_BIND_HOOK))
+			return;
+		if (vmi_outcomes[t][i] == VMI_BOUND_ROM) {
+			*b->slot = NULL;
+			vmi_rom.bound--;
+			vmi_outcomes[t][i] = VMI_BOUND_NATIVE;
+		}
+	}
+}
+
+/* Bind one table; returns whether a PARAVIRT_XXL slot reaches the ROM. */
+static bool __init vmi_bind_table(unsigned int t)
+{
+	const struct vmi_binding_table *table = vmi_tables[t];
+	bool usable = !table->usable || table->usable();
+	bool xxl = false;
+	unsigned int i;
+
+	WARN_ON(table->count > VMI_MAX_BINDINGS);
+	for (i = 0; i < table->count && i < VMI_MAX_BINDINGS; i++) {
+		const struct vmi_binding *b = &table->bindings[i];
+		enum vmi_bind_outcome o;
+
+		if (usable)
+			o = vmi_bind_one(b);
+		else
+			o = vmi_options & b->skip_opts ? VMI_BOUND_OPTION :
+							 VMI_BOUND_NATIVE;
+		vmi_outcomes[t][i] = o;
+		if (o == VMI_BOUND_ROM || o == VMI_BOUND_NOP) {
+			vmi_rom.bound++;
+			xxl |= !b->not_xxl;
+		}
+	}
+	if (table->count && table->bindings[0].kind == VMI_BIND_HOOK &&
+	    !vmi_table_bound(table))
+		vmi_unbind_table(table);
+	return xxl;
+}
+
 void __init vmi_bind(void)
 {
 	bool xxl = false;
-	unsigned int t, i, call;
+	unsigned int t, call;
 
 	for (call = 0; call < VMI_CALL_COUNT; call++)
 		if (vmi_rom.reloc[call].type == VMI_RELOCATION_CALL_REL)
 			vmi_call_target[call] = vmi_rom.reloc[call].eip;
 
-	for (t = 0; t < ARRAY_SIZE(vmi_tables); t++) {
-		const struct vmi_binding_table *table = vmi_tables[t];
-
-		BUILD_BUG_ON(ARRAY_SIZE(vmi_outcomes[0]) < VMI_MAX_BINDINGS);
-		for (i = 0; i < table->count && i < VMI_MAX_BINDINGS; i++) {
-			const struct vmi_binding *b = &table->bindings[i];
-			enum vmi_bind_outcome o = vmi_bind_one(b);
-
-			vmi_outcomes[t][i] = o;
-			if (o == VMI_BOUND_ROM || o == VMI_BOUND_NOP) {
-				vmi_rom.bound++;
-				xxl |= !b->not_xxl;
-			}
-		}
-		WARN_ON(table->count > VMI_MAX_BINDINGS);
-	}
+	BUILD_BUG_ON(ARRAY_SIZE(vmi_outcomes[0]) < VMI_MAX_BINDINGS);
+	for (t = 0; t < ARRAY_SIZE(vmi_tables); t++)
+		xxl |= vmi_bind_table(t);
 
 	if (xxl) {
 		setup_force_cpu_cap(X86_FEATURE_PV_XXL);

@@ -21,7 +21,7 @@
  * (CALL_REL); a die notifier sends both where the native iret's
  * exception-table entry would.
  *
- * Rules: wrappers only call the ROM through vmi_call_target[], which holds
+ * Rules: wrappers only call the ROM through rom_call.h, which knows
  * CALL_REL targets only; a wrapper is installed only when its call is
  * CALL_REL, so NONE and NOP both leave the native op.
  */
@@ -43,11 +43,6 @@
 
 #include "vmi.h"
 
-typedef void (*vmi_void_fn)(void);
-typedef u32 (*vmi_get_fn)(void);
-typedef void (*vmi_write_desc_fn)(void *table, u32 index, u32 low, u32 high);
-typedef void (*vmi_kernel_stack_fn)(u32 ss0, u32 esp0);
-
 /* CPUID returns in four registers, EBX included: not a C function. */
 static void vmi_cpuid(unsigned int *ax, unsigned int *bx, unsigned int *cx,
 		      unsigned int *dx)
@@ -61,40 +56,40 @@ static void vmi_cpuid(unsigned int *ax, unsigned int *bx, unsigned int *cx,
 /* GetCR2 may clobber ECX and EDX; read_cr2 is a callee-save slot. */
 static __used unsigned long vmi_read_cr2(void)
 {
-	return vmi_call(GetCR2, vmi_get_fn)();
+	return vmi_rom_call(GetCR2);
 }
 
 PV_CALLEE_SAVE_REGS_THUNK(vmi_read_cr2);
 
 static void vmi_load_tr_desc(void)
 {
-	vmi_call(SetTR, vmi_u32_fn)(GDT_ENTRY_TSS * 8);
+	vmi_rom_call(SetTR, GDT_ENTRY_TSS * 8);
 }
 
-static void vmi_write_desc(unsigned int call, void *table, int entry,
-			   const void *desc)
+/* The Write*Entry calls (one C type) take a descriptor as two words. */
+static void vmi_write_desc(vmi_WriteGDTEntry_fn *write, void *table,
+			   int entry, const void *desc)
 {
 	const u32 *words = desc;
 
-	((vmi_write_desc_fn)vmi_call_target[call])(table, entry, words[0],
-						   words[1]);
+	write(table, entry, words[0], words[1]);
 }
 
 static void vmi_write_gdt_entry(struct desc_struct *gdt, int entry,
 				const void *desc, int type)
 {
-	vmi_write_desc(VMI_CALL_WriteGDTEntry, gdt, entry, desc);
+	vmi_write_desc(vmi_rom_fn(WriteGDTEntry), gdt, entry, desc);
 }
 
 static void vmi_write_ldt_entry(struct desc_struct *ldt, int entry,
 				const void *desc)
 {
-	vmi_write_desc(VMI_CALL_WriteLDTEntry, ldt, entry, desc);
+	vmi_write_desc(vmi_rom_fn(WriteLDTEntry), ldt, entry, desc);
 }
 
 static void vmi_write_idt_entry(gate_desc *idt, int entry, const gate_desc *gate)
 {
-	vmi_write_desc(VMI_CALL_WriteIDTEntry, idt, entry, gate);
+	vmi_write_desc(vmi_rom_fn(WriteIDTEntry), idt, entry, gate);
 }
 
 /*
@@ -114,7 +109,7 @@ static void vmi_set_ldt(const void *addr, unsigned int entries)
 				DESC_LDT);
 		selector = GDT_ENTRY_LDT * 8;
 	}
-	vmi_call(SetLDT, vmi_u32_fn)(selector);
+	vmi_rom_call(SetLDT, selector);
 }
 
 /*
@@ -130,7 +125,7 @@ static void vmi_load_tls(struct thread_struct *t, unsigned int cpu)
 		unsigned int entry = GDT_ENTRY_TLS_MIN + i;
 
 		if (memcmp(&gdt[entry], &t->tls_array[i], sizeof(gdt[entry])))
-			vmi_write_desc(VMI_CALL_WriteGDTEntry, gdt, entry,
+			vmi_write_desc(vmi_rom_fn(WriteGDTEntry), gdt, entry,
 				       &t->tls_array[i]);
 	}
 }
@@ -138,57 +133,37 @@ static void vmi_load_tls(struct thread_struct *t, unsigned int cpu)
 static void vmi_load_sp0(unsigned long sp0)
 {
 	this_cpu_write(cpu_tss_rw.x86_tss.sp0, sp0);
-	vmi_call(UpdateKernelStack, vmi_kernel_stack_fn)(__KERNEL_DS, sp0);
+	vmi_rom_call(UpdateKernelStack, __KERNEL_DS, sp0);
 }
 
-#define CPU_DIRECT(slot_, call_)					\
-	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_,		\
-	  .call = VMI_CALL_##call_, .kind = VMI_BIND_DIRECT }
-#define CPU_WRAP(slot_, call_, fn_)					\
-	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_,		\
-	  .call = VMI_CALL_##call_, .kind = VMI_BIND_WRAPPER,		\
-	  .wrapper = fn_ }
-#define IRQ_CALLEE_SAVE(slot_, call_)					\
-	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_.func,	\
-	  .call = VMI_CALL_##call_, .kind = VMI_BIND_DIRECT,		\
-	  .skip_opts = VMI_OPT_NOIRQ }
-#define EXIT_PATH(slot_, call_, stub_)					\
-	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_,		\
-	  .call = VMI_CALL_##call_, .kind = VMI_BIND_EXIT,		\
-	  .wrapper = stub_, .skip_opts = VMI_OPT_NOIRQ }
-
 static const struct vmi_binding vmi_cpu_bindings[] = {
-	{ .slot_name = "cpu.io_delay", .slot = (void **)&pv_ops.cpu.io_delay,
-	  .call = VMI_CALL_IODelay, .kind = VMI_BIND_DIRECT, .nop_ok = true,
-	  .not_xxl = true },
-	CPU_WRAP(cpu.cpuid, CPUID, vmi_cpuid),
-	CPU_DIRECT(cpu.get_debugreg, GetDR),
-	CPU_DIRECT(cpu.set_debugreg, SetDR),
-	CPU_DIRECT(cpu.read_cr0, GetCR0),
-	CPU_DIRECT(cpu.write_cr0, SetCR0),
-	CPU_DIRECT(cpu.write_cr4, SetCR4),
-	CPU_DIRECT(mmu.read_cr3, GetCR3),
-	CPU_DIRECT(mmu.write_cr2, SetCR2),
-	{ .slot_name = "mmu.read_cr2", .slot = (void **)&pv_ops.mmu.read_cr2.func,
-	  .call = VMI_CALL_GetCR2, .kind = VMI_BIND_WRAPPER,
-	  .wrapper = __raw_callee_save_vmi_read_cr2 },
-	CPU_DIRECT(cpu.wbinvd, WBINVD),
-	CPU_DIRECT(cpu.load_gdt, SetGDT),
-	CPU_DIRECT(cpu.load_idt, SetIDT),
-	CPU_DIRECT(cpu.store_tr, GetTR),
-	CPU_WRAP(cpu.load_tr_desc, SetTR, vmi_load_tr_desc),
-	CPU_WRAP(cpu.set_ldt, SetLDT, vmi_set_ldt),
-	CPU_WRAP(cpu.load_tls, WriteGDTEntry, vmi_load_tls),
-	CPU_WRAP(cpu.write_gdt_entry, WriteGDTEntry, vmi_write_gdt_entry),
-	CPU_WRAP(cpu.write_ldt_entry, WriteLDTEntry, vmi_write_ldt_entry),
-	CPU_WRAP(cpu.write_idt_entry, WriteIDTEntry, vmi_write_idt_entry),
-	CPU_WRAP(cpu.load_sp0, UpdateKernelStack, vmi_load_sp0),
-	CPU_DIRECT(irq.safe_halt, Halt),
-	IRQ_CALLEE_SAVE(irq.save_fl, GetInterruptMask),
-	IRQ_CALLEE_SAVE(irq.irq_disable, DisableInterrupts),
-	IRQ_CALLEE_SAVE(irq.irq_enable, EnableInterrupts),
-	EXIT_PATH(cpu.iret, IRET, vmi_iret_call),
-	EXIT_PATH(cpu.irq_enable_sysexit, SYSEXIT, vmi_sysexit_call),
+	VMI_DIRECT(cpu.io_delay, IODelay, .nop_ok = true, .not_xxl = true),
+	VMI_WRAP(cpu.cpuid, CPUID, vmi_cpuid),
+	VMI_DIRECT(cpu.get_debugreg, GetDR),
+	VMI_DIRECT(cpu.set_debugreg, SetDR),
+	VMI_DIRECT(cpu.read_cr0, GetCR0),
+	VMI_DIRECT(cpu.write_cr0, SetCR0),
+	VMI_DIRECT(cpu.write_cr4, SetCR4),
+	VMI_DIRECT(mmu.read_cr3, GetCR3),
+	VMI_DIRECT(mmu.write_cr2, SetCR2),
+	VMI_WRAP_CALLEE(mmu.read_cr2, GetCR2, __raw_callee_save_vmi_read_cr2),
+	VMI_DIRECT(cpu.wbinvd, WBINVD),
+	VMI_DIRECT(cpu.load_gdt, SetGDT),
+	VMI_DIRECT(cpu.load_idt, SetIDT),
+	VMI_DIRECT(cpu.store_tr, GetTR),
+	VMI_WRAP(cpu.load_tr_desc, SetTR, vmi_load_tr_desc),
+	VMI_WRAP(cpu.set_ldt, SetLDT, vmi_set_ldt),
+	VMI_WRAP(cpu.load_tls, WriteGDTEntry, vmi_load_tls),
+	VMI_WRAP(cpu.write_gdt_entry, WriteGDTEntry, vmi_write_gdt_entry),
+	VMI_WRAP(cpu.write_ldt_entry, WriteLDTEntry, vmi_write_ldt_entry),
+	VMI_WRAP(cpu.write_idt_entry, WriteIDTEntry, vmi_write_idt_entry),
+	VMI_WRAP(cpu.load_sp0, UpdateKernelStack, vmi_load_sp0),
+	VMI_DIRECT(irq.safe_halt, Halt),
+	VMI_DIRECT_CALLEE(irq.save_fl, GetInterruptMask, .skip_opts = VMI_OPT_NOIRQ),
+	VMI_DIRECT_CALLEE(irq.irq_disable, DisableInterrupts, .skip_opts = VMI_OPT_NOIRQ),
+	VMI_DIRECT_CALLEE(irq.irq_enable, EnableInterrupts, .skip_opts = VMI_OPT_NOIRQ),
+	VMI_EXIT(cpu.iret, IRET, vmi_iret_call, .skip_opts = VMI_OPT_NOIRQ),
+	VMI_EXIT(cpu.irq_enable_sysexit, SYSEXIT, vmi_sysexit_call, .skip_opts = VMI_OPT_NOIRQ),
 };
 
 const struct vmi_binding_table vmi_cpu_table = {
@@ -260,18 +235,18 @@ early_initcall(vmi_iret_fault_init);
 
 static void vmi_emergency_restart(void)
 {
-	vmi_call(Reboot, vmi_u32_fn)(VMI_REBOOT_HARD);
+	vmi_rom_call(Reboot, VMI_REBOOT_HARD);
 }
 
 static int vmi_power_off(struct sys_off_data *data)
 {
-	vmi_call(Shutdown, vmi_void_fn)();
+	vmi_rom_call(Shutdown);
 	return NOTIFY_DONE;
 }
 
 void __init vmi_power_init(void)
 {
-	if (vmi_call_target[VMI_CALL_Reboot])
+	if (vmi_rom_has(Reboot))
 		machine_ops.emergency_restart = vmi_emergency_restart;
 }
 
@@ -279,7 +254,7 @@ static int __init vmi_power_off_init(void)
 {
 	struct sys_off_handler *h;
 
-	if (!vmi_active || !vmi_call_target[VMI_CALL_Shutdown])
+	if (!vmi_active || !vmi_rom_has(Shutdown))
 		return 0;
 	h = register_sys_off_handler(SYS_OFF_MODE_POWER_OFF,
 				     SYS_OFF_PRIO_FIRMWARE + 1, vmi_power_off,

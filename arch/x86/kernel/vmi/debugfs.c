@@ -217,7 +217,7 @@ static int bindings_show(struct seq_file *m, void *unused)
 		for (i = 0; i < table->count; i++) {
 			const struct vmi_binding *b = &table->bindings[i];
 
-			seq_printf(m, "%-4s %-24s %-20s %s\n", table->name,
+			seq_printf(m, "%-5s %-32s %-20s %s\n", table->name,
 				   b->slot_name, vmi_call_name(b->call),
 				   vmi_outcome_names[vmi_binding_outcome(t, i)]);
 		}
@@ -238,6 +238,7 @@ static int __init vmi_debugfs_init(void)
 		debugfs_create_file("bindings", 0444, dir, NULL,
 				    &bindings_fops);
 		vmi_lazy_debugfs(dir);
+		vmi_time_debugfs(dir);
 		if (vmi_rom.audit) {
 			debugfs_create_file("audit", 0444, dir, NULL,
 					    &audit_fops);

@@ -396,38 +396,21 @@ static void vmi_end_context_switch(struct task_struct *next)
 	paravirt_end_context_switch(next);
 }
 
+/* The lazy MMU hooks: with vmi=nomm or vmi=nolazy they stay native. */
+#define LAZY_MMU(slot_, fn_, ...)					\
+	VMI_WRAP(slot_, SetLazyMode, fn_,				\
+		 .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY,		\
+		 .needs_pxe = true, ##__VA_ARGS__)
+
 static const struct vmi_binding vmi_lazy_bindings[] = {
-	{ .slot_name = "mmu.lazy_mode.enter",
-	  .slot = (void **)&pv_ops.mmu.lazy_mode.enter,
-	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
-	  .wrapper = vmi_enter_lazy_mmu,
-	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY, .needs_pxe = true },
-	{ .slot_name = "mmu.lazy_mode.leave",
-	  .slot = (void **)&pv_ops.mmu.lazy_mode.leave,
-	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
-	  .wrapper = vmi_leave_lazy_mmu,
-	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY, .needs_pxe = true },
-	{ .slot_name = "mmu.lazy_mode.flush",
-	  .slot = (void **)&pv_ops.mmu.lazy_mode.flush,
-	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
-	  .wrapper = vmi_flush_lazy_mmu,
-	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY, .needs_pxe = true },
-	{ .slot_name = "mmu.flush_tlb_multi",
-	  .slot = (void **)&pv_ops.mmu.flush_tlb_multi,
-	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
-	  .wrapper = vmi_flush_tlb_multi,
-	  .skip_opts = VMI_OPT_NOMM | VMI_OPT_NOLAZY, .needs_pxe = true,
-	  .not_xxl = true },
-	{ .slot_name = "cpu.start_context_switch",
-	  .slot = (void **)&pv_ops.cpu.start_context_switch,
-	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
-	  .wrapper = vmi_start_context_switch,
-	  .skip_opts = VMI_OPT_NOLAZY },
-	{ .slot_name = "cpu.end_context_switch",
-	  .slot = (void **)&pv_ops.cpu.end_context_switch,
-	  .call = VMI_CALL_SetLazyMode, .kind = VMI_BIND_WRAPPER,
-	  .wrapper = vmi_end_context_switch,
-	  .skip_opts = VMI_OPT_NOLAZY },
+	LAZY_MMU(mmu.lazy_mode.enter, vmi_enter_lazy_mmu),
+	LAZY_MMU(mmu.lazy_mode.leave, vmi_leave_lazy_mmu),
+	LAZY_MMU(mmu.lazy_mode.flush, vmi_flush_lazy_mmu),
+	LAZY_MMU(mmu.flush_tlb_multi, vmi_flush_tlb_multi, .not_xxl = true),
+	VMI_WRAP(cpu.start_context_switch, SetLazyMode,
+		 vmi_start_context_switch, .skip_opts = VMI_OPT_NOLAZY),
+	VMI_WRAP(cpu.end_context_switch, SetLazyMode,
+		 vmi_end_context_switch, .skip_opts = VMI_OPT_NOLAZY),
 };
 
 const struct vmi_binding_table vmi_lazy_table = {
@@ -440,7 +423,7 @@ const struct vmi_binding_table vmi_lazy_table = {
 void __init vmi_lazy_init(void)
 {
 	vmi_lazy_enabled = pv_ops.mmu.lazy_mode.enter == vmi_enter_lazy_mmu;
-	vmi_lazy_flush_all_ok = vmi_call_target[VMI_CALL_FlushTLB] != 0;
+	vmi_lazy_flush_all_ok = vmi_rom_has(FlushTLB);
 }
 
 /* Static keys can change once jump_label_init() has run. */

@@ -28,10 +28,8 @@
  *  - with PTI, the ROM and its state block are mapped in the user page
  *    tables, and user pgd entries are also written to the user copy.
  *
- * The vmi_rom_*() functions are the only callers of those ROM calls. They
- * track, per CPU, whether the ROM may hold updates sent with DEFER that no
- * flush point (InvalPage, FlushTLB, SetCR3, leaving lazy MMU mode) has
- * applied yet: lazy.c's explicit flush must then give the ROM one.
+ * The entry updates, InvalPage, FlushTLB and SetLazyMode reach the ROM
+ * through rom_call.c's vmi_rom_*(), which keep the deferral state.
  *
  * In lazy MMU mode the entry updates and single-page invalidations go to
  * this CPU's batch (lazy.c) instead; every other MMU call, and every
@@ -56,68 +54,18 @@
 
 #include "vmi.h"
 
-typedef void (*vmi_flush_tlb_fn)(u32 flags);
-typedef void (*vmi_alloc_page_fn)(u32 pfn, u32 flags, u32 clone_pfn,
-				  u32 clone_start, u32 clone_count);
-typedef void (*vmi_release_page_fn)(u32 pfn, u32 flags);
-typedef void (*vmi_update_pxe_fn)(void *ptr, u32 flags);
-
 #ifdef CONFIG_X86_PAE
 #define VMI_PAGE_FORMAT		VMI_PAGE_PAE
 #define VMI_CALL_SET_PXE	VMI_CALL_SetPxELong
 #define VMI_CALL_UPDATE_PXE	VMI_CALL_UpdatePxELong
-typedef void (*vmi_set_pxe_fn)(u64 val, void *ptr, u32 flags);
 #else
 #define VMI_PAGE_FORMAT		0
 #define VMI_CALL_SET_PXE	VMI_CALL_SetPxE
 #define VMI_CALL_UPDATE_PXE	VMI_CALL_UpdatePxE
-typedef void (*vmi_set_pxe_fn)(u32 val, void *ptr, u32 flags);
 #endif
 
 #define VMI_PAGE_L1	(VMI_PAGE_PT | VMI_PAGE_FORMAT | VMI_PAGE_ZEROED)
 #define VMI_PAGE_L2	(VMI_PAGE_PD | VMI_PAGE_FORMAT | VMI_PAGE_ZEROED)
-
-/* The ROM may hold DEFER updates no flush point has applied yet. */
-DEFINE_PER_CPU(bool, vmi_rom_deferred);
-#ifdef CONFIG_VMI_DEBUG
-/* The last SetLazyMode this CPU sent, for lazy.c's self-test. */
-DEFINE_PER_CPU(u32, vmi_rom_lazy_mode);
-#endif
-
-/* The ROM calls themselves, used here and by the lazy queue. */
-void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
-{
-	if (flags & VMI_PAGE_DEFER)
-		this_cpu_write(vmi_rom_deferred, true);
-	if (op == VMI_MMU_SET)
-		((vmi_set_pxe_fn)vmi_call_target[VMI_CALL_SET_PXE])(val, ptr,
-								    flags);
-	else
-		vmi_call(UPDATE_PXE, vmi_update_pxe_fn)(ptr, flags);
-}
-
-void vmi_rom_invlpg(unsigned long va)
-{
-	this_cpu_write(vmi_rom_deferred, false);
-	vmi_call(InvalPage, vmi_u32_fn)(va);
-}
-
-void vmi_rom_flush_tlb(bool global)
-{
-	this_cpu_write(vmi_rom_deferred, false);
-	vmi_call(FlushTLB, vmi_flush_tlb_fn)(VMI_FLUSH_TLB |
-					     (global ? VMI_FLUSH_GLOBAL : 0));
-}
-
-void vmi_rom_set_lazy_mode(u32 mode)
-{
-	if (mode != VMI_LAZY_MMU_UPDATES)
-		this_cpu_write(vmi_rom_deferred, false);
-#ifdef CONFIG_VMI_DEBUG
-	this_cpu_write(vmi_rom_lazy_mode, mode);
-#endif
-	vmi_call(SetLazyMode, vmi_u32_fn)(mode);
-}
 
 /* Queue in lazy MMU mode; otherwise flush the queue and call the ROM. */
 static void vmi_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
@@ -237,8 +185,7 @@ static void vmi_allocate_page(unsigned long pfn, u32 flags, u32 clone_pfn,
 			      u32 start, u32 count)
 {
 	vmi_lazy_flush(VMI_FLUSH_MMU_CALL);
-	vmi_call(AllocatePage, vmi_alloc_page_fn)(pfn, flags, clone_pfn, start,
-						  count);
+	vmi_rom_call(AllocatePage, pfn, flags, clone_pfn, start, count);
 }
 
 /*
@@ -270,7 +217,7 @@ static void vmi_alloc_pmd(struct mm_struct *mm, unsigned long pfn)
 static void vmi_release_page(unsigned long pfn, u32 flags)
 {
 	vmi_lazy_flush(VMI_FLUSH_MMU_CALL);
-	vmi_call(ReleasePage, vmi_release_page_fn)(pfn, flags);
+	vmi_rom_call(ReleasePage, pfn, flags);
 }
 
 static void vmi_release_pte(unsigned long pfn)
@@ -329,53 +276,37 @@ static void vmi_flush_tlb_one_user(unsigned long addr)
 static void vmi_write_cr3(unsigned long cr3)
 {
 	vmi_lazy_flush(VMI_FLUSH_TLB_OP);
-	this_cpu_write(vmi_rom_deferred, false);
-	vmi_call(SetCR3, vmi_u32_fn)(cr3);
+	vmi_rom_set_cr3(cr3);
 }
 
-/* @skip_: vmi= options, besides nomm, that keep the slot native. */
-#define MMU_WRAP_SKIP(slot_, call_, fn_, skip_)				\
-	{ .slot_name = #slot_, .slot = (void **)&pv_ops.slot_,		\
-	  .call = call_, .kind = VMI_BIND_WRAPPER, .wrapper = fn_,	\
-	  .skip_opts = VMI_OPT_NOMM | (skip_) }
-#define MMU_WRAP(slot_, call_, fn_)	MMU_WRAP_SKIP(slot_, call_, fn_, 0)
+/* vmi=nomm keeps every slot of this table native. */
+#define MMU_WRAP(slot_, call_, fn_, ...)				\
+	VMI_WRAP(slot_, call_, fn_, .skip_opts = VMI_OPT_NOMM, ##__VA_ARGS__)
 
 static const struct vmi_binding vmi_mmu_bindings[] = {
-	MMU_WRAP(mmu.write_cr3, VMI_CALL_SetCR3, vmi_write_cr3),
-	{ .slot_name = "mmu.flush_tlb_one_user",
-	  .slot = (void **)&pv_ops.mmu.flush_tlb_one_user,
-	  .call = VMI_CALL_InvalPage, .kind = VMI_BIND_WRAPPER,
-	  .wrapper = vmi_flush_tlb_one_user, .skip_opts = VMI_OPT_NOMM,
-	  .not_xxl = true },
-	{ .slot_name = "mmu.flush_tlb_user",
-	  .slot = (void **)&pv_ops.mmu.flush_tlb_user,
-	  .call = VMI_CALL_FlushTLB, .kind = VMI_BIND_WRAPPER,
-	  .wrapper = vmi_flush_tlb_user, .skip_opts = VMI_OPT_NOMM,
-	  .not_xxl = true },
-	{ .slot_name = "mmu.flush_tlb_kernel",
-	  .slot = (void **)&pv_ops.mmu.flush_tlb_kernel,
-	  .call = VMI_CALL_FlushTLB, .kind = VMI_BIND_WRAPPER,
-	  .wrapper = vmi_flush_tlb_kernel, .skip_opts = VMI_OPT_NOMM,
-	  .not_xxl = true },
-	MMU_WRAP(mmu.set_pte, VMI_CALL_SET_PXE, vmi_set_pte),
-	MMU_WRAP(mmu.set_pmd, VMI_CALL_SET_PXE, vmi_set_pmd),
+	MMU_WRAP(mmu.write_cr3, SetCR3, vmi_write_cr3),
+	MMU_WRAP(mmu.flush_tlb_one_user, InvalPage, vmi_flush_tlb_one_user, .not_xxl = true),
+	MMU_WRAP(mmu.flush_tlb_user, FlushTLB, vmi_flush_tlb_user, .not_xxl = true),
+	MMU_WRAP(mmu.flush_tlb_kernel, FlushTLB, vmi_flush_tlb_kernel, .not_xxl = true),
+	MMU_WRAP(mmu.set_pte, SET_PXE, vmi_set_pte),
+	MMU_WRAP(mmu.set_pmd, SET_PXE, vmi_set_pmd),
 #ifdef CONFIG_X86_PAE
-	MMU_WRAP(mmu.set_pud, VMI_CALL_SET_PXE, vmi_set_pud),
-	MMU_WRAP(mmu.set_pte_atomic, VMI_CALL_SET_PXE, vmi_set_pte_atomic),
-	MMU_WRAP(mmu.pte_clear, VMI_CALL_SET_PXE, vmi_pte_clear),
-	MMU_WRAP(mmu.pmd_clear, VMI_CALL_SET_PXE, vmi_pmd_clear),
+	MMU_WRAP(mmu.set_pud, SET_PXE, vmi_set_pud),
+	MMU_WRAP(mmu.set_pte_atomic, SET_PXE, vmi_set_pte_atomic),
+	MMU_WRAP(mmu.pte_clear, SET_PXE, vmi_pte_clear),
+	MMU_WRAP(mmu.pmd_clear, SET_PXE, vmi_pmd_clear),
 #endif
-	MMU_WRAP(mmu.pte_update, VMI_CALL_UPDATE_PXE, vmi_pte_update),
-	MMU_WRAP_SKIP(mmu.pmd_update, VMI_CALL_UPDATE_PXE, vmi_pmd_update,
-		      VMI_OPT_DROP_PMD_UPDATE),
-	MMU_WRAP(mmu.ptep_modify_prot_start, VMI_CALL_UPDATE_PXE,
+	MMU_WRAP(mmu.pte_update, UPDATE_PXE, vmi_pte_update),
+	VMI_WRAP(mmu.pmd_update, UPDATE_PXE, vmi_pmd_update,
+		 .skip_opts = VMI_OPT_NOMM | VMI_OPT_DROP_PMD_UPDATE),
+	MMU_WRAP(mmu.ptep_modify_prot_start, UPDATE_PXE,
 		 vmi_ptep_modify_prot_start),
-	MMU_WRAP(mmu.alloc_pte, VMI_CALL_AllocatePage, vmi_alloc_pte),
-	MMU_WRAP(mmu.alloc_pmd, VMI_CALL_AllocatePage, vmi_alloc_pmd),
-	MMU_WRAP(mmu.alloc_pmd_clone, VMI_CALL_AllocatePage, vmi_alloc_pmd_clone),
-	MMU_WRAP(mmu.release_pte, VMI_CALL_ReleasePage, vmi_release_pte),
-	MMU_WRAP(mmu.release_pmd, VMI_CALL_ReleasePage, vmi_release_pmd),
-	MMU_WRAP(mmu.pgd_free, VMI_CALL_ReleasePage, vmi_pgd_free),
+	MMU_WRAP(mmu.alloc_pte, AllocatePage, vmi_alloc_pte),
+	MMU_WRAP(mmu.alloc_pmd, AllocatePage, vmi_alloc_pmd),
+	MMU_WRAP(mmu.alloc_pmd_clone, AllocatePage, vmi_alloc_pmd_clone),
+	MMU_WRAP(mmu.release_pte, ReleasePage, vmi_release_pte),
+	MMU_WRAP(mmu.release_pmd, ReleasePage, vmi_release_pmd),
+	MMU_WRAP(mmu.pgd_free, ReleasePage, vmi_pgd_free),
 };
 
 const struct vmi_binding_table vmi_mmu_table = {

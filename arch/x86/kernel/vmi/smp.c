@@ -22,11 +22,11 @@
  *    never comes, the hotplug core times out as it would for a dead CPU.
  *
  * Rules:
- *  - SetInitialAPState is used only when the ROM answers CALL_REL for it
- *    and for APICWrite (the IPIs must reach the ROM, whatever vmi=noapic
- *    says about the kernel's own APIC accesses), and vmi=nosmp is not
- *    given; otherwise the native INIT/SIPI path is left alone and APs
- *    register nothing.
+ *  - SetInitialAPState and APICWrite are bound by bind.c from
+ *    vmi_smp_table, only when the ROM answers CALL_REL for both (the
+ *    IPIs must reach the ROM, whatever vmi=noapic says about the
+ *    kernel's own APIC accesses) and vmi=nosmp is not given; otherwise
+ *    the native INIT/SIPI path is left alone and APs register nothing.
  *  - The AP state is exactly what do_boot_cpu() left for startup_32_smp
  *    (initial_stack, early_gdt_descr, initial_code), so the two paths
  *    cannot disagree about what an AP starts with.
@@ -50,11 +50,6 @@
 #include <asm/tlbflush.h>
 
 #include "vmi.h"
-
-typedef void (*vmi_set_linear_mapping_fn)(u32 slot, u32 va, u32 pages,
-					  u32 pfn);
-typedef void (*vmi_set_initial_ap_state_fn)(struct vmi_ap_state *state,
-					    u32 apic_id);
 
 struct vmi_linear_map {
 	u32 va;
@@ -80,11 +75,8 @@ bool vmi_linear_map_usable(void)
 static void vmi_linear_map_this_cpu(unsigned int slot,
 				    const struct vmi_linear_map *m)
 {
-	vmi_set_linear_mapping_fn set =
-		vmi_call_addr(VMI_CALL_SetLinearMapping);
-
-	if (set)
-		set(slot, m->va, m->pages, m->pfn);
+	if (vmi_rom_has(SetLinearMapping))
+		vmi_rom_call(SetLinearMapping, slot, m->va, m->pages, m->pfn);
 }
 
 /**
@@ -114,17 +106,22 @@ void vmi_linear_map_all(unsigned int slot, unsigned long va,
 
 #ifdef CONFIG_SMP
 
-static vmi_set_initial_ap_state_fn vmi_set_initial_ap_state __ro_after_init;
-static void (*vmi_ap_apic_write)(u32 reg, u32 val) __ro_after_init;
+/* The ROM's AP start-up calls, bound by bind.c from vmi_smp_table. */
+struct vmi_smp_calls {
+	vmi_SetInitialAPState_fn *set_initial_ap_state;
+	vmi_APICWrite_fn *apic_write;
+};
+
+static struct vmi_smp_calls vmi_smp __ro_after_init;
 
 /* INIT, then STARTUP, to @apicid through the ROM (never the hardware). */
 static void vmi_send_init_startup(u32 apicid, unsigned long start_eip)
 {
-	vmi_ap_apic_write(APIC_ICR2, SET_XAPIC_DEST_FIELD(apicid));
-	vmi_ap_apic_write(APIC_ICR, APIC_INT_LEVELTRIG | APIC_INT_ASSERT |
+	vmi_smp.apic_write(APIC_ICR2, SET_XAPIC_DEST_FIELD(apicid));
+	vmi_smp.apic_write(APIC_ICR, APIC_INT_LEVELTRIG | APIC_INT_ASSERT |
 			  APIC_DM_INIT);
-	vmi_ap_apic_write(APIC_ICR2, SET_XAPIC_DEST_FIELD(apicid));
-	vmi_ap_apic_write(APIC_ICR, APIC_DM_STARTUP | (start_eip >> 12));
+	vmi_smp.apic_write(APIC_ICR2, SET_XAPIC_DEST_FIELD(apicid));
+	vmi_smp.apic_write(APIC_ICR, APIC_DM_STARTUP | (start_eip >> 12));
 }
 
 /* Called only from vmi_ap_entry, before anything else runs on the AP. */
@@ -179,13 +176,13 @@ static int vmi_wakeup_secondary_cpu(u32 apicid, unsigned long start_eip)
 	ap.idtr_base = idt.address;
 	ap.idtr_limit = idt.size;
 
-	vmi_set_initial_ap_state(&ap, apicid);
+	vmi_smp.set_initial_ap_state(&ap, apicid);
 	vmi_send_init_startup(apicid, start_eip);
 	return 0;
 }
 
 /* Whether APs can be started through the ROM; says why not if not. */
-static bool __init vmi_smp_usable(void)
+static bool vmi_smp_usable(void)
 {
 	u8 type = vmi_rom.reloc[VMI_CALL_SetInitialAPState].type;
 
@@ -197,21 +194,31 @@ static bool __init vmi_smp_usable(void)
 		pr_info("SMP: ROM has no SetInitialAPState, APs started with INIT/SIPI\n");
 		return false;
 	}
-	if (!vmi_call_addr(VMI_CALL_APICWrite)) {
+	if (!vmi_rom_has(APICWrite)) {
 		pr_info("SMP: ROM has no APICWrite for INIT/STARTUP, APs started with INIT/SIPI\n");
 		return false;
 	}
 	return true;
 }
 
+static const struct vmi_binding vmi_smp_bindings[] = {
+	VMI_HOOK(vmi_smp.set_initial_ap_state, SetInitialAPState,
+		 .skip_opts = VMI_OPT_NOSMP),
+	VMI_HOOK(vmi_smp.apic_write, APICWrite, .skip_opts = VMI_OPT_NOSMP),
+};
+
+const struct vmi_binding_table vmi_smp_table = {
+	.name = "smp",
+	.bindings = vmi_smp_bindings,
+	.count = ARRAY_SIZE(vmi_smp_bindings),
+	.usable = vmi_smp_usable,
+};
+
 void __init vmi_smp_init(void)
 {
-	if (!vmi_smp_usable())
-		return;
-	vmi_set_initial_ap_state = vmi_call_addr(VMI_CALL_SetInitialAPState);
-	vmi_ap_apic_write = vmi_call_addr(VMI_CALL_APICWrite);
-	apic_update_callback(wakeup_secondary_cpu, vmi_wakeup_secondary_cpu);
-	vmi_rom.bound++;
+	if (vmi_table_bound(&vmi_smp_table))
+		apic_update_callback(wakeup_secondary_cpu,
+				     vmi_wakeup_secondary_cpu);
 }
 
 #else /* !CONFIG_SMP */

@@ -26,6 +26,11 @@
  *    place of the local APIC timer, which is then never calibrated or
  *    registered.
  *
+ * GetCycleFrequency is asked once, by the clock table's usable() check;
+ * the other calls are hooks bound by bind.c from two tables:
+ * vmi_clock_table (counter, and the wall clock if offered) and
+ * vmi_alarm_table (SetAlarm, CancelAlarm); the debugfs file is vmi/timer.
+ *
  * Rules: the timer is used only if GetCycleFrequency is CALL_REL and
  * vmi=notimer is absent. GetCycleCounter must then be CALL_REL too and the
  * rate sane, else all of time stays native with one message. Alarms also
@@ -66,13 +71,12 @@
 #define VMI_TIMER_MIN_HZ	1000000ULL
 #define VMI_TIMER_MAX_HZ	100000000000ULL
 
-/* The ROM's timer calls, regparm(3) as the ABI gives them. */
+/* The ROM's timer calls, bound by bind.c from the two tables below. */
 struct vmi_timer_calls {
-	u64 (*get_cycle_frequency)(void);
-	u64 (*get_cycle_counter)(u32 counter);
-	void (*set_alarm)(u32 flags, u64 expiry, u64 period);
-	u32 (*cancel_alarm)(u32 flags);
-	u64 (*get_wallclock)(void);
+	vmi_GetCycleCounter_fn *get_cycle_counter;
+	vmi_SetAlarm_fn *set_alarm;
+	vmi_CancelAlarm_fn *cancel_alarm;
+	vmi_GetWallclockTime_fn *get_wallclock;
 };
 
 static struct vmi_timer_calls vmi_timer __ro_after_init;
@@ -279,6 +283,7 @@ static void __init vmi_alarm_setup_boot_cpu(void)
 	if (why) {
 		pr_warn("timer: no ROM alarms (%s): local APIC timer\n", why);
 		vmi_alarm_state = "native: x2APIC or platform IPI vector taken";
+		vmi_unbind_table(&vmi_alarm_table);
 		x86_cpuinit.setup_percpu_clockev = vmi_native_ap_clockev;
 		vmi_native_boot_clockev();
 		return;
@@ -292,11 +297,28 @@ static void __init vmi_alarm_setup_boot_cpu(void)
 		VMI_ALARM_VECTOR);
 }
 
+/* Alarms only on the ROM's clock. */
+static bool vmi_alarm_usable(void)
+{
+	return vmi_table_bound(&vmi_clock_table);
+}
+
+static const struct vmi_binding vmi_alarm_bindings[] = {
+	VMI_HOOK(vmi_timer.set_alarm, SetAlarm, .skip_opts = VMI_OPT_NOTIMER),
+	VMI_HOOK(vmi_timer.cancel_alarm, CancelAlarm,
+		 .skip_opts = VMI_OPT_NOTIMER),
+};
+
+const struct vmi_binding_table vmi_alarm_table = {
+	.name = "alarm",
+	.bindings = vmi_alarm_bindings,
+	.count = ARRAY_SIZE(vmi_alarm_bindings),
+	.usable = vmi_alarm_usable,
+};
+
 static const char * __init vmi_alarm_init(void)
 {
-	vmi_timer.set_alarm = vmi_call_addr(VMI_CALL_SetAlarm);
-	vmi_timer.cancel_alarm = vmi_call_addr(VMI_CALL_CancelAlarm);
-	if (!vmi_timer.set_alarm || !vmi_timer.cancel_alarm) {
+	if (!vmi_table_bound(&vmi_alarm_table)) {
 		vmi_alarm_state = "native: no SetAlarm/CancelAlarm";
 		return "no SetAlarm/CancelAlarm";
 	}
@@ -349,42 +371,65 @@ static void vmi_alarm_show(struct seq_file *m) { }
  * were checked: the hooks must be in place before tsc_early_init() and
  * timekeeping_init(), and the per-CPU clockevent hooks before SMP setup.
  */
-void __init vmi_time_init(void)
+static bool vmi_clock_usable(void)
 {
-	u64 (*get_freq)(void), (*get_counter)(u32), hz, mhz;
-	const char *no_alarms;
-	u32 rem;
+	u64 hz;
 
 	if (vmi_options & VMI_OPT_NOTIMER) {
 		pr_info("timer: native (vmi=notimer)\n");
-		return;
+		return false;
 	}
-	get_freq = vmi_call_addr(VMI_CALL_GetCycleFrequency);
-	if (!get_freq) {
+	if (!vmi_rom_has(GetCycleFrequency)) {
 		pr_info("timer: native (no GetCycleFrequency in the ROM)\n");
-		return;
+		return false;
 	}
-	get_counter = vmi_call_addr(VMI_CALL_GetCycleCounter);
-	if (!get_counter) {
+	if (!vmi_rom_has(GetCycleCounter)) {
 		pr_warn("timer: GetCycleFrequency without GetCycleCounter, staying native\n");
-		return;
+		return false;
 	}
-	hz = get_freq();
+	hz = vmi_rom_call(GetCycleFrequency);
 	if (hz < VMI_TIMER_MIN_HZ || hz > VMI_TIMER_MAX_HZ) {
 		pr_warn("timer: cycle rate %llu Hz out of range, staying native\n",
 			hz);
-		return;
+		return false;
 	}
+	vmi_cycle_hz = hz;		/* asked once: vmi_time_init() uses it */
+	return true;
+}
 
-	vmi_timer.get_cycle_frequency = get_freq;
-	vmi_timer.get_cycle_counter = get_counter;
-	vmi_cycle_hz = hz;
+static const struct vmi_binding vmi_clock_bindings[] = {
+	VMI_HOOK(vmi_timer.get_cycle_counter, GetCycleCounter,
+		 .skip_opts = VMI_OPT_NOTIMER),
+	VMI_HOOK(vmi_timer.get_wallclock, GetWallclockTime,
+		 .skip_opts = VMI_OPT_NOTIMER, .optional = true),
+};
+
+const struct vmi_binding_table vmi_clock_table = {
+	.name = "clock",
+	.bindings = vmi_clock_bindings,
+	.count = ARRAY_SIZE(vmi_clock_bindings),
+	.usable = vmi_clock_usable,
+};
+
+/*
+ * Called from vmi_init() at the top of setup_arch(), after binding: the
+ * hooks must be in place before tsc_early_init() and timekeeping_init(),
+ * and the per-CPU clockevent hooks before SMP setup.
+ */
+void __init vmi_time_init(void)
+{
+	const char *no_alarms;
+	u64 hz, mhz;
+	u32 rem;
+
+	if (!vmi_table_bound(&vmi_clock_table))
+		return;
+	hz = vmi_cycle_hz;
 	vmi_ns_scale_init();
 
 	x86_platform.calibrate_tsc = vmi_tsc_khz;
 	x86_platform.calibrate_cpu = vmi_tsc_khz;
 
-	vmi_timer.get_wallclock = vmi_call_addr(VMI_CALL_GetWallclockTime);
 	if (vmi_timer.get_wallclock) {
 		vmi_native_get_wallclock = x86_platform.get_wallclock;
 		x86_platform.get_wallclock = vmi_get_wallclock;
@@ -467,18 +512,9 @@ static int vmi_time_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vmi_time);
 
-/* After debugfs.c's late_initcall has made the vmi directory. */
-static int __init vmi_time_debugfs_init(void)
+/* debugfs.c's vmi directory: the timer file, when the ROM clock is used. */
+void vmi_time_debugfs(struct dentry *dir)
 {
-	struct dentry *dir;
-
-	if (!IS_ENABLED(CONFIG_DEBUG_FS) || !vmi_cycle_hz)
-		return 0;
-	dir = debugfs_lookup("vmi", NULL);
-	if (IS_ERR_OR_NULL(dir))
-		return 0;
-	debugfs_create_file("timer", 0444, dir, NULL, &vmi_time_fops);
-	dput(dir);
-	return 0;
+	if (vmi_cycle_hz)
+		debugfs_create_file("timer", 0444, dir, NULL, &vmi_time_fops);
 }
-late_initcall_sync(vmi_time_debugfs_init);

@@ -12,8 +12,11 @@
 
 #include <linux/cache.h>
 #include <linux/init.h>
+#include <linux/build_bug.h>
+#include <linux/compiler.h>
 #include <linux/linkage.h>
 #include <asm/vmi/abi.h>
+#include "rom_call.h"
 #include "rom_check.h"
 
 /* vmi= options, one bit each. */
@@ -34,7 +37,7 @@ struct vmi_rom {
 	struct vmi_rom_info info;
 	struct vmi_relocation_info reloc[VMI_CALL_COUNT];
 	unsigned int relocs_by_type[4];
-	unsigned int bound;		/* pv_ops slots pointing into the ROM */
+	unsigned int bound;		/* slots pointing into the ROM */
 	const struct vmi_rom_state *state;	/* NULL when not published */
 	unsigned int state_size;		/* bytes, with @state */
 	/* An AUDIT=1 ROM's shadow-audit report; NULL for other ROMs. */
@@ -47,20 +50,16 @@ extern unsigned long vmi_options;
 extern char vmi_native_reason[96];
 
 /*
- * The CALL_REL target of every call (0 for any other type): what wrappers
- * call. vmi_call(name, type) is that address as a function of @type.
+ * How one slot is fed by one VMI call. A slot is a pv_ops member, or for
+ * the groups outside pv_ops (APIC, SMP, timer) a hook variable of the
+ * backend's own, typed vmi_<Call>_fn *, which that group's code hands to
+ * the kernel once the table is bound.
  */
-extern unsigned long vmi_call_target[VMI_CALL_COUNT];
-#define vmi_call(name, type)	((type)vmi_call_target[VMI_CALL_##name])
-
-/* The shape of the calls that take one word and return nothing. */
-typedef void (*vmi_u32_fn)(u32 arg);
-
-/* How one pv_ops slot is fed by one VMI call. */
 enum vmi_bind_kind {
 	VMI_BIND_DIRECT,	/* the slot holds the ROM address */
 	VMI_BIND_WRAPPER,	/* the slot holds a wrapper that calls it */
 	VMI_BIND_EXIT,		/* exit path: JUMP_REL, or CALL_REL via a stub */
+	VMI_BIND_HOOK,		/* a hook variable: the ROM address (CALL_REL) */
 };
 
 /* What became of a slot; kept for debugfs. */
@@ -82,24 +81,60 @@ struct vmi_binding {
 	bool nop_ok;		/* NOP may become paravirt_nop (void slots) */
 	bool not_xxl;		/* the slot exists without PARAVIRT_XXL */
 	bool needs_pxe;		/* only with SetPxE(Long) CALL_REL too */
+	bool optional;		/* hook tables: not needed for the rest */
 };
 
+/*
+ * A table of one concern. A table of hooks binds all its entries that are
+ * not optional, or none: a group of hooks works together. @usable, when
+ * set, is asked first and may keep the whole table native (it says why);
+ * every other table leaves each slot to its own answer.
+ */
 struct vmi_binding_table {
 	const char *name;
 	const struct vmi_binding *bindings;
 	unsigned int count;
+	bool (*usable)(void);
 };
+
+/*
+ * The binding macros, one per kind; further initializers of struct
+ * vmi_binding (.skip_opts, .nop_ok, ...) may follow. @call_ is the call's
+ * name (SetCR3), or a macro naming one as VMI_CALL_<macro> does.
+ */
+#define VMI_BINDING(kind_, name_, slot_, call_, wrapper_, ...)		\
+	{ .slot_name = name_, .slot = (void **)(slot_),			\
+	  .call = VMI_CALL_##call_, .kind = VMI_BIND_##kind_,		\
+	  .wrapper = (wrapper_), __VA_ARGS__ }
+#define VMI_DIRECT(slot_, call_, ...)					\
+	VMI_BINDING(DIRECT, #slot_, &pv_ops.slot_, call_, NULL, __VA_ARGS__)
+#define VMI_WRAP(slot_, call_, fn_, ...)				\
+	VMI_BINDING(WRAPPER, #slot_, &pv_ops.slot_, call_, fn_, __VA_ARGS__)
+/* The callee-save slots (struct paravirt_callee_save). */
+#define VMI_DIRECT_CALLEE(slot_, call_, ...)				\
+	VMI_BINDING(DIRECT, #slot_, &pv_ops.slot_.func, call_, NULL,	\
+		    __VA_ARGS__)
+#define VMI_WRAP_CALLEE(slot_, call_, fn_, ...)			\
+	VMI_BINDING(WRAPPER, #slot_, &pv_ops.slot_.func, call_, fn_,	\
+		    __VA_ARGS__)
+#define VMI_EXIT(slot_, call_, stub_, ...)				\
+	VMI_BINDING(EXIT, #slot_, &pv_ops.slot_, call_, stub_, __VA_ARGS__)
+/* @var_ must have the call's type: checked at build time. */
+#define VMI_HOOK(var_, call_, ...)					\
+	VMI_BINDING(HOOK, #var_, &(var_) +				\
+		    BUILD_BUG_ON_ZERO(!__builtin_types_compatible_p(	\
+			typeof(var_), vmi_##call_##_fn *)),		\
+		    call_, NULL, .not_xxl = true, __VA_ARGS__)
 
 extern const struct vmi_binding_table vmi_cpu_table;
 extern const struct vmi_binding_table vmi_mmu_table;
 extern const struct vmi_binding_table vmi_lazy_table;
-
-/* MMU operations, issued at once or queued in lazy MMU mode (lazy.c). */
-enum vmi_mmu_op {
-	VMI_MMU_SET,		/* SetPxE(Long) */
-	VMI_MMU_UPDATE,		/* UpdatePxE(Long) */
-	VMI_MMU_INVLPG,		/* InvalPage */
-};
+extern const struct vmi_binding_table vmi_apic_table;
+extern const struct vmi_binding_table vmi_smp_table;
+extern const struct vmi_binding_table vmi_clock_table;
+extern const struct vmi_binding_table vmi_alarm_table;
+bool vmi_table_bound(const struct vmi_binding_table *table);
+void __init vmi_unbind_table(const struct vmi_binding_table *table);
 
 enum vmi_flush_reason {
 	VMI_FLUSH_LEAVE,	/* leaving lazy MMU mode */
@@ -112,20 +147,13 @@ enum vmi_flush_reason {
 	VMI_FLUSH_REASONS
 };
 
-void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags);
-void vmi_rom_invlpg(unsigned long va);
-void vmi_rom_flush_tlb(bool global);
-void vmi_rom_set_lazy_mode(u32 mode);
-DECLARE_PER_CPU(bool, vmi_rom_deferred);
-#ifdef CONFIG_VMI_DEBUG
-DECLARE_PER_CPU(u32, vmi_rom_lazy_mode);
-#endif
 bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags);
 void vmi_lazy_flush(enum vmi_flush_reason why);
 void vmi_lazy_readback(void *ptr);
 void __init vmi_lazy_init(void);
 struct dentry;
 void vmi_lazy_debugfs(struct dentry *dir);
+void vmi_time_debugfs(struct dentry *dir);
 
 int __init vmi_query_relocations(void);
 void __init vmi_bind(void);
@@ -135,12 +163,6 @@ void __init vmi_register_direct_map(void);
 void __init vmi_pti_init(void);
 const struct vmi_binding_table *vmi_binding_table(unsigned int i);
 enum vmi_bind_outcome vmi_binding_outcome(unsigned int table, unsigned int i);
-
-/* vmi_call_target[] as a pointer: the CALL_REL target, or NULL. */
-static inline void *vmi_call_addr(unsigned int call)
-{
-	return (void *)vmi_call_target[call];
-}
 
 /* exit.S: "call rel32" stubs for CALL_REL IRET and SYSEXIT. */
 extern char vmi_iret_call[], vmi_sysexit_call[];

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The ROM's call targets, and the MMU calls with their deferral state.
+ *
+ * Owns vmi_call_target[] and the per-CPU record of whether the ROM may
+ * hold updates sent with VMI_PAGE_DEFER that no flush point (InvalPage,
+ * FlushTLB, SetCR3, leaving lazy MMU mode) has applied yet. See
+ * rom_call.h for the rules.
+ */
+#include <linux/cache.h>
+#include <linux/percpu.h>
+
+#include "rom_call.h"
+
+unsigned long vmi_call_target[VMI_CALL_COUNT] __ro_after_init;
+
+/* The ROM may hold DEFER updates no flush point has applied yet. */
+DEFINE_PER_CPU(bool, vmi_rom_deferred);
+#ifdef CONFIG_VMI_DEBUG
+/* The last SetLazyMode this CPU sent, for lazy.c's self-test. */
+DEFINE_PER_CPU(u32, vmi_rom_lazy_mode);
+#endif
+
+void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
+{
+	if (flags & VMI_PAGE_DEFER)
+		this_cpu_write(vmi_rom_deferred, true);
+#ifdef CONFIG_X86_PAE
+	if (op == VMI_MMU_SET)
+		vmi_rom_call(SetPxELong, val, ptr, flags);
+	else
+		vmi_rom_call(UpdatePxELong, ptr, flags);
+#else
+	if (op == VMI_MMU_SET)
+		vmi_rom_call(SetPxE, (u32)val, ptr, flags);
+	else
+		vmi_rom_call(UpdatePxE, ptr, flags);
+#endif
+}
+
+void vmi_rom_invlpg(unsigned long va)
+{
+	this_cpu_write(vmi_rom_deferred, false);
+	vmi_rom_call(InvalPage, va);
+}
+
+void vmi_rom_set_cr3(unsigned long cr3)
+{
+	this_cpu_write(vmi_rom_deferred, false);
+	vmi_rom_call(SetCR3, cr3);
+}
+
+void vmi_rom_flush_tlb(bool global)
+{
+	this_cpu_write(vmi_rom_deferred, false);
+	vmi_rom_call(FlushTLB, VMI_FLUSH_TLB | (global ? VMI_FLUSH_GLOBAL : 0));
+}
+
+void vmi_rom_set_lazy_mode(u32 mode)
+{
+	if (mode != VMI_LAZY_MMU_UPDATES)
+		this_cpu_write(vmi_rom_deferred, false);
+#ifdef CONFIG_VMI_DEBUG
+	this_cpu_write(vmi_rom_lazy_mode, mode);
+#endif
+	vmi_rom_call(SetLazyMode, mode);
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one way the backend calls the ROM from C.
+ *
+ * Owns vmi_call_target[], the CALL_REL target of every call (0 when the
+ * ROM answered anything else), filled by bind.c before any binding, and
+ * read-only after init. Each call is typed once, in <asm/vmi/abi.h>
+ * (vmi_<Call>_fn):
+ *  - vmi_rom_call(Call, args...) makes the call;
+ *  - vmi_rom_fn(Call) is its typed address, for a hook kept in a variable
+ *    (and NULL when the ROM does not offer it);
+ *  - vmi_rom_has(Call) says whether the ROM offers it as CALL_REL.
+ *
+ * The MMU calls that may carry VMI_PAGE_DEFER (SetPxE(Long), UpdatePxE(Long))
+ * and the flush points that end a deferral (InvalPage, FlushTLB, SetCR3,
+ * SetLazyMode) go through the vmi_rom_*() functions below, the only callers of those
+ * calls: they keep, per CPU, whether the ROM may still hold deferred
+ * updates (vmi_rom_deferred), which the lazy queue's explicit flush reads.
+ * mmu.c and lazy.c both issue through them; neither reaches into the other
+ * for it.
+ *
+ * Rules: no cast of a ROM address to a function type anywhere else; CPUID,
+ * IRET and SYSEXIT, which are not C functions, are called from assembly
+ * (cpu.c's CPUID wrapper, exit.S).
+ */
+#ifndef _VMI_ROM_CALL_H
+#define _VMI_ROM_CALL_H
+
+#include <linux/compiler.h>
+#include <linux/percpu-defs.h>
+#include <linux/types.h>
+#include <asm/vmi/abi.h>
+
+extern unsigned long vmi_call_target[VMI_CALL_COUNT];
+
+#define vmi_rom_fn(call)						\
+	((vmi_##call##_fn *)vmi_call_target[VMI_CALL_##call])
+#define vmi_rom_call(call, ...)	vmi_rom_fn(call)(__VA_ARGS__)
+#define vmi_rom_has(call)	(vmi_call_target[VMI_CALL_##call] != 0)
+
+/* The MMU operations the ROM is given, at once or from the lazy queue. */
+enum vmi_mmu_op {
+	VMI_MMU_SET,		/* SetPxE(Long) */
+	VMI_MMU_UPDATE,		/* UpdatePxE(Long) */
+	VMI_MMU_INVLPG,		/* InvalPage */
+};
+
+DECLARE_PER_CPU(bool, vmi_rom_deferred);
+#ifdef CONFIG_VMI_DEBUG
+DECLARE_PER_CPU(u32, vmi_rom_lazy_mode);
+#endif
+
+void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags);
+void vmi_rom_invlpg(unsigned long va);
+void vmi_rom_set_cr3(unsigned long cr3);
+void vmi_rom_flush_tlb(bool global);
+void vmi_rom_set_lazy_mode(u32 mode);
+
+#endif /* _VMI_ROM_CALL_H */
