@@ -241,7 +241,7 @@ static u32 guest_lvtt(struct vmi_rom_pcpu *c, volatile u32 *a)
 
 /*
  * Start the APIC timer for an alarm: count at divider tdcr, the guest's
- * vector and mask, the alarm's mode. Interrupts are off (timer.c).
+ * vector and mask, the alarm's mode. Interrupts are off (lvtt.c).
  */
 void vmi_apic_lvtt_arm(struct vmi_rom_private *p, volatile u32 *a,
 		       u32 count, u32 tdcr, int periodic)

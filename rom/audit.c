@@ -38,6 +38,7 @@
  *    test mode, not a fast path. Nothing here is reached in other builds.
  */
 #include "romlib.h"
+#include "layout.h"		/* generated: rom/layout.c */
 
 #if VMI_ROM_AUDIT
 

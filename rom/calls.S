@@ -24,6 +24,7 @@
  */
 #include <vmi/abi.h>
 #include "calltab.h"
+#include "layout.h"		/* generated: rom/layout.c */
 
 #ifndef VMI_ROM_AUDIT
 #define VMI_ROM_AUDIT 0
@@ -244,7 +245,7 @@ vmi_pcpu_base:
 	.size	vmi_pcpu_base, . - vmi_pcpu_base
 
 /*
- * vmi_state_ptr (for the C helpers in timer.c): out EAX = linear address
+ * vmi_state_ptr (for the ROM's C files, romlib.h): out EAX = linear address
  * of the state block. Preserves everything else but EFLAGS.
  */
 	.p2align 4, 0xcc

@@ -168,10 +168,10 @@ struct vmi_rom_reloc {
 #endif
 
 /*
- * ROM-private state, after struct vmi_rom_state in the stolen block.
- * Offsets are checked against the structs in reloc.c. The first five
- * fields keep their offsets from the first version of the ROM; everything
- * after VMI_ROM_PRIV_TSC_HZ was appended later.
+ * ROM-private state, after struct vmi_rom_state in the stolen block
+ * (struct vmi_rom_private below). The structs are the layout: layout.c
+ * generates every offset the assembly and the host tools use
+ * ($(BUILD)/layout.h, layout.json); the constants here are design choices.
  *
  *  pending     total deferred MMU updates queued on all CPUs (the sum of
  *              the per-CPU queues; the transition model uses those)
@@ -203,47 +203,14 @@ struct vmi_rom_reloc {
 #define VMI_ROM_MAX_CPUS		8
 #define VMI_ROM_APIC_PFN		0xfee00
 
-#define VMI_ROM_STATE_LAZY_MODE		8
-#define VMI_ROM_STATE_KERNEL_SS		12
-#define VMI_ROM_STATE_COUNTERS		16
-#define VMI_ROM_PRIV			(16 + 8 * (74 + 3))
-#define VMI_ROM_PRIV_PENDING		(VMI_ROM_PRIV + 0)
-#define VMI_ROM_PRIV_SS0		(VMI_ROM_PRIV + 4)
-#define VMI_ROM_PRIV_ESP0		(VMI_ROM_PRIV + 8)
-#define VMI_ROM_PRIV_IOPL		(VMI_ROM_PRIV + 12)
-#define VMI_ROM_PRIV_LINEAR		(VMI_ROM_PRIV + 16)	/* 4 x {va, pages, pfn} */
-#define VMI_ROM_PRIV_TSC_HZ		(VMI_ROM_PRIV + 64)	/* u64 */
-#define VMI_ROM_PRIV_TSC_KHZ		(VMI_ROM_PRIV + 72)
-#define VMI_ROM_PRIV_APIC_KHZ		(VMI_ROM_PRIV + 76)
-#define VMI_ROM_PRIV_APIC_ERRORS	(VMI_ROM_PRIV + 80)
-#define VMI_ROM_PRIV_CPU_OVERFLOW	(VMI_ROM_PRIV + 84)
-#define VMI_ROM_PRIV_AP_TRAMP		(VMI_ROM_PRIV + 88)
-#define VMI_ROM_PRIV_STATE_PHYS		(VMI_ROM_PRIV + 92)
-#define VMI_ROM_PRIV_PCPU		(VMI_ROM_PRIV + 96)	/* MAX_CPUS entries */
 #define VMI_ROM_PCPU_SHIFT		7			/* 128 bytes each */
 #define VMI_ROM_PCPU_SIZE		(1 << VMI_ROM_PCPU_SHIFT)
-#define VMI_ROM_PCPU_LAZY_MODE		0
-#define VMI_ROM_PCPU_PENDING		4
-#define VMI_ROM_PCPU_LINEAR		8
-#define VMI_ROM_PCPU_ALARM		56	/* 2 x {flags, armed, expiry, period} */
 #define VMI_ROM_VF_LVTT			0x1	/* vflags: the guest wrote LVTT */
 #define VMI_ROM_HPET_UNPROBED		0
 #define VMI_ROM_HPET_ABSENT		1
 #define VMI_ROM_HPET_READY		2
-#define VMI_ROM_PRIV_AP			(VMI_ROM_PRIV_PCPU + VMI_ROM_MAX_CPUS * VMI_ROM_PCPU_SIZE)
 #define VMI_ROM_AP_SHIFT		7			/* 128 bytes each */
-#define VMI_ROM_AP_VALID		0	/* 1: state waiting, 2: taken */
-#define VMI_ROM_AP_PAGE_OFFSET		4
-#define VMI_ROM_AP_IDT			10	/* 6-byte pseudo-descriptor */
-#define VMI_ROM_AP_STATE		16	/* struct vmi_ap_state */
-#define VMI_ROM_AP_IPIS			108	/* INIT/STARTUP sent to it */
-#define VMI_ROM_AP_STARTS		112	/* times the ROM woke it */
-#define VMI_ROM_PRIV_CPU_SLOTS_USED	(VMI_ROM_PRIV_AP + VMI_ROM_MAX_CPUS * 128 + 16)
-#define VMI_ROM_PRIV_CPU_SLOT		(VMI_ROM_PRIV_CPU_SLOTS_USED + 4)	/* u8[256] */
-#define VMI_ROM_PRIV_SIZE		(96 + VMI_ROM_MAX_CPUS * (VMI_ROM_PCPU_SIZE + 128) + 16 + 260)
-/* The AP trampoline page and the temporary page directory after it. */
-#define VMI_ROM_AP_TRAMP_MIN		(VMI_ROM_PRIV + VMI_ROM_PRIV_SIZE)
-#define VMI_ROM_AP_STATE_KIB		16	/* STATE_KIB that always fits them */
+#define VMI_ROM_AP_STATE_KIB		16	/* fits the AP trampoline's 2 pages */
 /*
  * AUDIT=1 (STATE_KIB 28): the audit report, then the scratch buffer for
  * E820 at POST, past the trampoline's two pages wherever the state block

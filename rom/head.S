@@ -21,6 +21,7 @@
  */
 #include <vmi/abi.h>
 #include "calltab.h"
+#include "layout.h"		/* generated: rom/layout.c */
 #include "optionrom.h"
 
 #ifndef VMI_ROM_VIRTUAL_TOP
@@ -93,7 +94,9 @@ msg_size:
 
 /*
  * 16-bit init. In: CS = image segment (far call to CS:0003). The BIOS
- * passes PnP arguments in AX/BX/DX/ES:DI that we do not need.
+ * passes PnP arguments in AX/BX/DX/ES:DI that we do not need. The steps
+ * below share EBX = rom_phys, EDX = state_phys and ES = the state block's
+ * segment; each says what else it takes and clobbers.
  */
 init16:
 	pushfl
@@ -107,7 +110,29 @@ init16:
 	movzwl	%ax, %ebx
 	shl	$4, %ebx			/* EBX = rom_phys */
 
-	/* Take the state block off the top of base memory. */
+	call	take_state_block		/* EDX, ES */
+	call	calibrate_tsc			/* GetCycleFrequency's answer */
+	call	install_ap_trampoline		/* SetInitialAPState's code */
+	call	publish_ext_block		/* where the guest finds it all */
+#if VMI_ROM_AUDIT
+	call	audit_post
+#endif
+	call	apply_test_flags		/* malformed-ROM corpus only */
+	call	post_checksum			/* the image sums to 0 again */
+	call	announce			/* the harness's debug-port line */
+
+	pop	%es
+	pop	%ds
+	popal
+	popfl
+	lret
+
+/*
+ * Take the state block off the top of base memory (the BDA's size in KiB
+ * goes down by STATE_KIB), zero it and stamp the state header.
+ * Out: EDX = state_phys, ES = its segment. Clobbers EAX, CX, DI.
+ */
+take_state_block:
 	mov	$BDA_SEG, %ax
 	mov	%ax, %es
 	mov	%es:BDA_MEM_KIB, %ax
@@ -116,7 +141,6 @@ init16:
 	movzwl	%ax, %edx
 	shl	$10, %edx			/* EDX = state_phys */
 
-	/* Zero it and stamp the state header. */
 	mov	%edx, %eax
 	shr	$4, %eax
 	mov	%ax, %es
@@ -126,30 +150,36 @@ init16:
 	rep stosw
 	movl	$VMI_STATE_MAGIC, %es:0
 	movl	$VMI_STATE_VERSION, %es:4
+	ret
 
-	/*
-	 * GetCycleFrequency: time a 50 ms PIT channel 2 one-shot (mode 0,
-	 * OUT2 read back in port 0x61 bit 5) with the TSC, as Linux's
-	 * pit_calibrate_tsc does. Both ends are bracketed by TSC reads: the
-	 * start between the reads around the count's second byte, the end
-	 * between the last poll that saw OUT2 low and the one that saw it
-	 * high. Under TCG on a busy host the vCPU thread can be descheduled
-	 * for milliseconds inside a bracket, so up to 8 tries; a try whose
-	 * bracket widths add up to less than 1/1024 of the delta is taken at
-	 * once, otherwise the try with the narrowest brackets. The estimate is
-	 * the bracket midpoints' distance. tsc_hz = delta * PIT_HZ / PIT_GATE;
-	 * the 64/32 divisions are done in two steps. No PIT: tsc_hz = 0.
-	 *
-	 * One good try is not enough: under TCG the TSC and QEMU's virtual
-	 * clock (which drives the PIT) were seen to disagree by 5-8 % over a
-	 * whole 50 ms window at POST in about one boot out of three, with
-	 * narrow brackets. So the result is the median of three accepted
-	 * tries (up to 12 tries; with fewer accepted, the first accepted one;
-	 * with none, the narrowest).
-	 *
-	 * Frame (SS:BP): -4 best delta, -8 best width, -10 tries left,
-	 * -11 port 0x61 as found, -12 accepted tries, -16/-20/-24 their deltas.
-	 */
+/*
+ * GetCycleFrequency's answer, measured once at POST: time a 50 ms PIT
+ * channel 2 one-shot (mode 0, OUT2 read back in port 0x61 bit 5) with the
+ * TSC, as Linux's
+ * pit_calibrate_tsc does. Both ends are bracketed by TSC reads: the
+ * start between the reads around the count's second byte, the end
+ * between the last poll that saw OUT2 low and the one that saw it
+ * high. Under TCG on a busy host the vCPU thread can be descheduled
+ * for milliseconds inside a bracket, so up to 8 tries; a try whose
+ * bracket widths add up to less than 1/1024 of the delta is taken at
+ * once, otherwise the try with the narrowest brackets. The estimate is
+ * the bracket midpoints' distance. tsc_hz = delta * PIT_HZ / PIT_GATE;
+ * the 64/32 divisions are done in two steps. No PIT: tsc_hz = 0.
+ *
+ * One good try is not enough: under TCG the TSC and QEMU's virtual
+ * clock (which drives the PIT) were seen to disagree by 5-8 % over a
+ * whole 50 ms window at POST in about one boot out of three, with
+ * narrow brackets. So the result is the median of three accepted
+ * tries (up to 12 tries; with fewer accepted, the first accepted one;
+ * with none, the narrowest).
+ *
+ * Frame (SS:BP): -4 best delta, -8 best width, -10 tries left,
+ * -11 port 0x61 as found, -12 accepted tries, -16/-20/-24 their deltas.
+ *
+ * In: ES = the state block. Out: tsc_hz and tsc_khz in it. Keeps EBX,
+ * EDX; clobbers EAX, ECX, ESI, EDI.
+ */
+calibrate_tsc:
 	pushl	%ebx
 	pushl	%edx
 	push	%bp
@@ -255,13 +285,18 @@ init16:
 	mov	%eax, %es:VMI_ROM_PRIV_TSC_KHZ
 	popl	%edx
 	popl	%ebx
+	ret
 
-	/*
-	 * AP trampoline (SetInitialAPState): the first 4 KiB boundary past
-	 * the state structures, then one more page for the temporary page
-	 * directory, both inside the stolen block; else ap_tramp stays 0.
-	 * The code is copied there and patched with its own address.
-	 */
+/*
+ * AP trampoline (SetInitialAPState): the first 4 KiB boundary past
+ * the state structures, then one more page for the temporary page
+ * directory, both inside the stolen block; else ap_tramp stays 0.
+ * The code is copied there and patched with its own address.
+ *
+ * In: EBX, EDX, ES as in init16. Also records state_phys. Clobbers EAX,
+ * ECX, SI, EDI.
+ */
+install_ap_trampoline:
 	mov	%edx, %es:VMI_ROM_PRIV_STATE_PHYS
 	lea	(VMI_ROM_AP_TRAMP_MIN + 4095)(%edx), %edi
 	and	$~4095, %edi			/* EDI = trampoline page */
@@ -288,19 +323,22 @@ init16:
 	lea	(ap_tail - rom_start)(%ebx), %eax
 	mov	%eax, %es:(tr_tail - ap_tramp_start)
 	pop	%es
-1:
+1:	ret
 
-	/* Publish it in the extension block. */
+/* Publish rom_phys, state_phys and the block's size in the extension block. */
+publish_ext_block:
 	movl	$VMI_EXT_MAGIC, EXT_MAGIC
 	mov	%ebx, EXT_ROM_PHYS
 	mov	%edx, EXT_STATE_PHYS
 	movl	$(VMI_ROM_STATE_KIB * 1024), EXT_STATE_SIZE
+	ret
 
-#if VMI_ROM_AUDIT
-	call	audit_post
-#endif
-
-	/* Test flags (malformed-ROM corpus only). */
+/*
+ * Test flags, set only in ROMs of the malformed-ROM corpus: STATE_UNRESERVED
+ * gives the state block's memory back to the BIOS (a ROM that leaves it
+ * unreserved). Clobbers AX.
+ */
+apply_test_flags:
 	testl	$VMI_EXT_TEST_STATE_UNRESERVED, EXT_TEST_FLAGS
 	jz	4f
 	push	%es
@@ -308,14 +346,18 @@ init16:
 	mov	%ax, %es
 	addw	$VMI_ROM_STATE_KIB, %es:BDA_MEM_KIB
 	pop	%es
-4:	movzbw	2, %cx				/* image length, 512-byte units */
+4:	ret
+
+/*
+ * Re-checksum through the POST fix-up byte (not the signer's last byte, so
+ * the image tail stays as built): the whole image sums to 0 again after
+ * init16's writes. The corpus's STALE_CHECKSUM ROM skips it. Clobbers AL,
+ * CX, SI.
+ */
+post_checksum:
 	testl	$VMI_EXT_TEST_STALE_CHECKSUM, EXT_TEST_FLAGS
 	jnz	3f
-
-	/*
-	 * Re-checksum through the POST fix-up byte (not the signer's last
-	 * byte, so the image tail stays as built): whole image sums to 0.
-	 */
+	movzbw	2, %cx				/* image length, 512-byte units */
 	shl	$9, %cx				/* CX = image length in bytes */
 	movb	$0, VMI_ROM_POST_CSUM_OFFSET
 	xor	%si, %si
@@ -326,8 +368,14 @@ init16:
 	jb	2b
 	neg	%al
 	mov	%al, VMI_ROM_POST_CSUM_OFFSET
-3:
-	/* vmi-rom: rom=0x%08x state=0x%08x size=0x%x\n on the debug port. */
+3:	ret
+
+/*
+ * "vmi-rom: rom=0x%08x state=0x%08x size=0x%x\n" on the debug port, which
+ * the harness reads to find the state block. In: EBX, EDX. Clobbers EAX,
+ * EBP, CX, SI.
+ */
+announce:
 	mov	$msg_rom - rom_start, %si
 	call	puts16
 	mov	%ebx, %eax
@@ -345,12 +393,7 @@ init16:
 	call	puthex16
 	mov	$'\n', %al
 	outb	%al, $DEBUGCON
-
-	pop	%es
-	pop	%ds
-	popal
-	popfl
-	lret
+	ret
 
 /* Print the NUL-terminated string at DS:SI. Clobbers AL, SI. */
 puts16:

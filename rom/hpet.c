@@ -16,13 +16,14 @@
  *
  * Rules: used only when the machine has an HPET at the PC address
  * (0xfed00000) that the ROM can map in the hole above virtual_top, with
- * the legacy-replacement capability and a sane period; otherwise timer.c
+ * the legacy-replacement capability and a sane period; otherwise alarm.c
  * stays on the PIT. Legacy replacement is switched on at the first IRQ0
  * alarm and left on (it also reroutes RTC IRQ8 to HPET timer 1, which the
  * ROM never arms: a guest that asks for IRQ0 alarms is not also using RTC
- * interrupts). Interrupts are off in every function (timer.c).
+ * interrupts). Interrupts are off in every function (alarm.c).
  */
 #include "romlib.h"
+#include "alarm.h"
 
 #define HPET_PHYS		0xfed00000u
 #define HPET_ID			0x000

@@ -11,7 +11,8 @@
  * 00:1f.0), at the I/O base SeaBIOS programmed. Without a PM block (or if
  * the write has no effect) the CPU halts for good with interrupts off.
  *
- * Same rules as timer.c: position independent, no data, no strings.
+ * Same rules as every ROM C file (romlib.h): position independent, no
+ * data, no strings.
  */
 #include "romlib.h"
 

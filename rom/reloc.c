@@ -71,58 +71,22 @@ const u8 vmi_rom_transitions[VMI_COUNTER_SLOTS] = {
 VMI_ROM_CALLS(CHECK)
 
 _Static_assert(sizeof(struct vmi_rom_reloc) == 8, "reloc entry");
-_Static_assert(offsetof(struct vmi_rom_state, lazy_mode) ==
-	       VMI_ROM_STATE_LAZY_MODE, "state lazy_mode");
-_Static_assert(offsetof(struct vmi_rom_state, kernel_ss) ==
-	       VMI_ROM_STATE_KERNEL_SS, "state kernel_ss");
-_Static_assert(offsetof(struct vmi_rom_state, counters) ==
-	       VMI_ROM_STATE_COUNTERS, "state counters");
-_Static_assert(sizeof(struct vmi_rom_state) == VMI_ROM_PRIV, "state size");
-_Static_assert(sizeof(struct vmi_rom_private) == VMI_ROM_PRIV_SIZE,
-	       "private size");
 _Static_assert(offsetof(struct vmi_rom_ext, rom_phys) == 4, "ext rom_phys");
 _Static_assert(offsetof(struct vmi_rom_ext, state_phys) == 8, "ext state");
 _Static_assert(offsetof(struct vmi_rom_ext, test_flags) == 16, "ext flags");
-_Static_assert(VMI_ROM_PRIV + VMI_ROM_PRIV_SIZE <= VMI_ROM_STATE_KIB * 1024,
-	       "STATE_KIB too small for the ROM state");
 
-/* ROM-private layout: calltab.h offsets (used by the assembly) vs structs. */
-#define PRIV_AT(field, off)						\
-	_Static_assert(VMI_ROM_PRIV + offsetof(struct vmi_rom_private, field) \
-		       == (off), "private " #field)
-PRIV_AT(pending, VMI_ROM_PRIV_PENDING);
-PRIV_AT(ss0, VMI_ROM_PRIV_SS0);
-PRIV_AT(esp0, VMI_ROM_PRIV_ESP0);
-PRIV_AT(iopl_mask, VMI_ROM_PRIV_IOPL);
-PRIV_AT(linear, VMI_ROM_PRIV_LINEAR);
-PRIV_AT(tsc_hz, VMI_ROM_PRIV_TSC_HZ);
-PRIV_AT(tsc_khz, VMI_ROM_PRIV_TSC_KHZ);
-PRIV_AT(apic_khz, VMI_ROM_PRIV_APIC_KHZ);
-PRIV_AT(apic_errors, VMI_ROM_PRIV_APIC_ERRORS);
-PRIV_AT(cpu_overflow, VMI_ROM_PRIV_CPU_OVERFLOW);
-PRIV_AT(ap_tramp, VMI_ROM_PRIV_AP_TRAMP);
-PRIV_AT(state_phys, VMI_ROM_PRIV_STATE_PHYS);
-PRIV_AT(pcpu, VMI_ROM_PRIV_PCPU);
-PRIV_AT(ap, VMI_ROM_PRIV_AP);
-PRIV_AT(cpu_slots_used, VMI_ROM_PRIV_CPU_SLOTS_USED);
-PRIV_AT(cpu_slot, VMI_ROM_PRIV_CPU_SLOT);
+/*
+ * The private block's layout is its struct (layout.c generates the offsets
+ * the assembly uses); what is checked here are the design constants the
+ * assembly indexes with and the room the block has.
+ */
+_Static_assert(sizeof(struct vmi_rom_state) + sizeof(struct vmi_rom_private) <=
+	       VMI_ROM_STATE_KIB * 1024, "STATE_KIB too small for the ROM state");
+_Static_assert(sizeof(struct vmi_rom_pcpu) == VMI_ROM_PCPU_SIZE, "pcpu size");
 _Static_assert(sizeof(struct vmi_rom_ap) == 1 << VMI_ROM_AP_SHIFT, "ap size");
-_Static_assert(offsetof(struct vmi_rom_ap, page_offset) == VMI_ROM_AP_PAGE_OFFSET,
-	       "ap page_offset");
-_Static_assert(offsetof(struct vmi_rom_ap, idt_limit) == VMI_ROM_AP_IDT, "ap idt");
-_Static_assert(offsetof(struct vmi_rom_ap, st) == VMI_ROM_AP_STATE, "ap state");
-_Static_assert(offsetof(struct vmi_rom_ap, ipis) == VMI_ROM_AP_IPIS, "ap ipis");
-_Static_assert(offsetof(struct vmi_rom_ap, starts) == VMI_ROM_AP_STARTS, "ap starts");
+_Static_assert((sizeof(struct vmi_rom_state) +
+		offsetof(struct vmi_rom_private, pcpu)) % 8 == 0,
+	       "pcpu[] 8-byte aligned (64-bit alarm fields)");
 /* SetInitialAPState needs the trampoline: STATE_KIB >= 16 or smp NONE. */
 _Static_assert(VMI_ROM_STATE_KIB >= VMI_ROM_AP_STATE_KIB || !ON(smp),
 	       "SetInitialAPState needs STATE_KIB >= 16 (or NONE_GROUPS=smp)");
-_Static_assert(sizeof(struct vmi_rom_pcpu) == VMI_ROM_PCPU_SIZE, "pcpu size");
-_Static_assert(offsetof(struct vmi_rom_pcpu, lazy_mode) ==
-	       VMI_ROM_PCPU_LAZY_MODE, "pcpu lazy_mode");
-_Static_assert(offsetof(struct vmi_rom_pcpu, pending) ==
-	       VMI_ROM_PCPU_PENDING, "pcpu pending");
-_Static_assert(offsetof(struct vmi_rom_pcpu, linear) ==
-	       VMI_ROM_PCPU_LINEAR, "pcpu linear");
-_Static_assert(offsetof(struct vmi_rom_pcpu, alarm) ==
-	       VMI_ROM_PCPU_ALARM, "pcpu alarm");
-_Static_assert(VMI_ROM_PRIV_PCPU % 8 == 0, "pcpu alignment");

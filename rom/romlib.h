@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the ROM's C files (apic.c, timer.c, xfer.c).
+ * Helpers shared by the ROM's C files.
  *
  * Rules of every ROM C file: position independent (no data, no string
  * constants, no jump tables, no absolute address; the state block comes
@@ -155,10 +155,6 @@ static inline void delay_us(struct vmi_rom_private *p, u32 us)
 volatile u32 *vmi_selfmap(struct vmi_rom_private *p, u32 phys);
 volatile u32 *vmi_apic_page(struct vmi_rom_private *p);
 
-/* IRQ0 alarms on the HPET (hpet.c); 0: no HPET, use the PIT. */
-int vmi_hpet_usable(struct vmi_rom_private *p);
-int vmi_hpet_arm(struct vmi_rom_private *p, u64 delay, u64 period);
-int vmi_hpet_cancel(struct vmi_rom_private *p);
 void vmi_apic_lvtt_arm(struct vmi_rom_private *p, volatile u32 *a,
 		       u32 count, u32 tdcr, int periodic);
 
