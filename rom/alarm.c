@@ -15,7 +15,7 @@
  * Rules of every ROM C file: romlib.h.
  */
 #include "romlib.h"
-#include "alarm.h"
+#include "alarm_sources.h"
 
 /* IRQ0 alarms: the HPET when the machine has one (hpet.c), else the PIT. */
 static int irq0_arm(struct vmi_rom_private *p, u64 expiry, u64 period)

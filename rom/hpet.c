@@ -23,7 +23,7 @@
  * interrupts). Interrupts are off in every function (alarm.c).
  */
 #include "romlib.h"
-#include "alarm.h"
+#include "alarm_sources.h"
 
 #define HPET_PHYS		0xfed00000u
 #define HPET_ID			0x000

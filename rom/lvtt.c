@@ -9,7 +9,7 @@
  * of every ROM C file: romlib.h.
  */
 #include "romlib.h"
-#include "alarm.h"
+#include "alarm_sources.h"
 
 #define TDCR_DIV_1	0xb
 

@@ -9,7 +9,7 @@
  * ROM C file: romlib.h.
  */
 #include "romlib.h"
-#include "alarm.h"
+#include "alarm_sources.h"
 
 #define PIT_HZ		1193182u
 #define PIT_CH0		0x40

@@ -152,6 +152,14 @@ static inline void delay_us(struct vmi_rom_private *p, u32 us)
 
 #define APIC(base, reg)	((base)[((reg) & 0xff0) / 4])
 
+/* Cycles from now until expiry; 0 if it has passed. */
+static inline u64 cycles_until(u64 expiry)
+{
+	u64 now = rdtsc();
+
+	return expiry > now ? expiry - now : 0;
+}
+
 volatile u32 *vmi_selfmap(struct vmi_rom_private *p, u32 phys);
 volatile u32 *vmi_apic_page(struct vmi_rom_private *p);
 

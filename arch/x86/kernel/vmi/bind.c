@@ -284,9 +284,4 @@ void __init vmi_bind(void)
 		if (pv_ops.cpu.iret != native_iret)
 			setup_force_cpu_bug(X86_BUG_ESPFIX);
 	}
-	vmi_register_direct_map();
-	vmi_power_init();
-	vmi_lazy_init();
-	vmi_apic_init();
-	vmi_smp_init();
 }

@@ -276,6 +276,12 @@ void __init vmi_init(void)
 	pv_info.name = "vmi";
 	snprintf(vmi_native_reason, sizeof(vmi_native_reason), "active");
 	vmi_bind();
+	/* Each group takes what bind.c gave it. */
+	vmi_register_direct_map();
+	vmi_power_init();
+	vmi_lazy_init();
+	vmi_apic_init();
+	vmi_smp_init();
 	vmi_pti_init();
 	vmi_time_init();
 	vmi_print_identity();

@@ -6,18 +6,10 @@
  * pending query returns 1 if it was still to fire. Interrupts are off in
  * all of them.
  */
-#ifndef VMI_ROM_ALARM_H
-#define VMI_ROM_ALARM_H
+#ifndef VMI_ROM_ALARM_SOURCES_H
+#define VMI_ROM_ALARM_SOURCES_H
 
 #include "romlib.h"
-
-/* Cycles from now until expiry; 0 if it has passed. */
-static inline u64 cycles_until(u64 expiry)
-{
-	u64 now = rdtsc();
-
-	return expiry > now ? expiry - now : 0;
-}
 
 int vmi_lvtt_arm(struct vmi_rom_private *p, u64 expiry, u64 period);
 void vmi_lvtt_stop(struct vmi_rom_private *p);
@@ -31,4 +23,4 @@ int vmi_hpet_cancel(struct vmi_rom_private *p);
 int vmi_pit_arm(struct vmi_rom_private *p, u64 expiry, u64 period);
 int vmi_pit_cancel(struct vmi_rom_alarm *al);
 
-#endif /* VMI_ROM_ALARM_H */
+#endif /* VMI_ROM_ALARM_SOURCES_H */
