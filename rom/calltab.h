@@ -9,7 +9,8 @@
  *    reads and into the per-slot transition-kind table that the common
  *    entry path (calls.S: vmi_enter) reads at run time;
  *  - the test guest (tests/guest) checks the ROM against it;
- *  - rom/tools/calltable-md makes README.md's table from it.
+ *  - rom/tools/calltab-docs makes the documentation's call table and
+ *    transition kinds from it.
  *
  * Columns of VMI_ROM_CALLS(X):
  *   X(nr, name, group, impl, transition)
@@ -25,21 +26,28 @@
  * (Makefile); "all" names every group. Group names are C identifiers so an
  * unknown name fails the build.
  *
- * Transition model ("would a real monitor trap?"):
- *   NONE   never leaves the guest: the state is virtual and lives in
- *          memory shared with the monitor (IF, cached CRs, counters).
- *   TRAP   always a world switch (privileged hardware state, shadow
- *          structures, emulated devices).
- *   DEFER  page-table update: a transition, unless the flags carry
- *          VMI_PAGE_DEFER while SetLazyMode(MMU) is active; then it is
- *          queued (a pending count) and costs nothing now.
- *   FLUSH  a trap that also applies every queued update in the same exit
- *          (InvalPage, FlushTLB, SetCR3): one transition, pending cleared.
- *   CPU    CPU-state update a context switch makes (descriptor and LDT
- *          loads, debug registers): a transition, unless this CPU is in
- *          lazy CPU mode; then it is queued and costs nothing now.
- *   LAZY   SetLazyMode: free, unless it leaves a mode with updates
- *          queued (MMU or CPU); then the flush costs one transition.
+ * Transition model ("would a real monitor trap?"), one kind per call.
+ * This comment is the model's one description: rom/tools/calltab-docs
+ * copies it, with the calls of each kind, into rom/README.md and
+ * Documentation/virt/vmi/rom.rst.
+ *   NONE   Never leaves the guest: the state is virtual and lives in
+ *          memory shared with the monitor (the interrupt flag, cached
+ *          control registers, the time page, the kernel stack pointer,
+ *          the direct IRET and SYSEXIT returns).
+ *   TRAP   Always a world switch: privileged hardware state, shadow
+ *          structures, emulated devices.
+ *   DEFER  A page-table update: a transition, unless its flags carry
+ *          VMI_PAGE_DEFER while this CPU is in lazy MMU mode; then it is
+ *          queued and costs nothing until the next flush point.
+ *   FLUSH  A TLB operation: one transition, which also applies every
+ *          queued update.
+ *   CPU    A CPU-state update that a context switch makes (descriptor and
+ *          LDT loads, debug registers): a transition, unless this CPU is
+ *          in lazy CPU mode; then it is queued until the mode ends.
+ *   LAZY   SetLazyMode: free, unless it leaves a mode with updates queued
+ *          (MMU or CPU); then the flush costs one transition.
+ * VMI_Init counts as TRAP and GetRelocationInfo as NONE (see below).
+ *
  * This header is freestanding and usable from C and assembly.
  */
 #ifndef VMI_ROM_CALLTAB_H
