@@ -4,7 +4,10 @@
 #
 #   make run      build everything needed, boot the VMI kernel with our ROM
 #                 into a busybox shell (a scripted demo without a terminal)
-#   make check    every test: ROM, validator, series, guest boots
+#   make check [T=suite,glob*] [LIST=1]
+#                 every test: ROM, validator, series, guest boots; T= runs
+#                 the named suites only (and builds what they need), LIST=1
+#                 lists the suites
 #   make kernel   unpack linux-source-6.12, apply patches/series, install
 #                 the project's files, build the PAE and non-PAE kernels
 #   make rom      build the VMI ROM (build/rom/vmi.rom)
@@ -49,7 +52,7 @@ FLAVOURS ?= pae nopae
 all: kernel rom initramfs
 
 help:
-	@sed -n '3,29p' Makefile
+	@sed -n '3,32p' Makefile
 
 deps:
 	@scripts/deps
@@ -120,7 +123,7 @@ distro: tree rom initramfs
 	@scripts/run-tests --distro $(DISTRO)
 
 check: deps
-	@scripts/run-tests
+	@scripts/run-tests $(if $(T),--only '$(T)') $(if $(filter 1,$(LIST)),--list)
 
 clean:
 	rm -rf $(BUILD)
