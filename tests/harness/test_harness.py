@@ -1,0 +1,271 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The harness's own tests: run-tests, qemu-boot and calltab-docs on saved
+serial logs, TAP streams and state dumps, with no kernel and no QEMU.
+
+Owns: that the verdicts the harness hands out follow from what a guest
+printed (a failed guest test, a kernel warning, a missing plan each fail a
+boot), that sub-suites are folded line by line with their exit status,
+that T= selects the suites it names, that a dump of the ROM's state block
+is decoded at the offsets the ROM's own layout.json gives, and that the
+documentation's transition kinds are parsed from calltab.h.
+
+Fixtures in data/ are real outputs of make check (a PAE boot on the ROM, a
+timer boot, the conformance suite), saved as they were. Prints TAP; run by
+make check's "harness" suite (needs build/rom/layout.json).
+"""
+import contextlib
+import importlib.machinery
+import importlib.util
+import io
+import json
+import os
+import re
+import struct
+import sys
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+DATA = os.path.join(HERE, "data")
+
+
+def load(path, name):
+    loader = importlib.machinery.SourceFileLoader(name, os.path.join(TOP, path))
+    spec = importlib.util.spec_from_loader(name, loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+run_tests = load("scripts/run-tests", "run_tests")
+qemu_boot = load("scripts/qemu-boot", "qemu_boot")
+calltab_docs = load("rom/tools/calltab-docs", "calltab_docs")
+
+
+def fixture(name):
+    with open(os.path.join(DATA, name)) as f:
+        return f.read()
+
+
+class Reports:
+    """Capture what run-tests reports, with fresh counters."""
+
+    def __enter__(self):
+        run_tests.counts.update(passed=0, failed=0, skipped=0)
+        run_tests.number = 0
+        self.out = io.StringIO()
+        self.redirect = contextlib.redirect_stdout(self.out)
+        self.redirect.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.redirect.__exit__(*exc)
+        self.lines = self.out.getvalue().splitlines()
+        self.counts = dict(run_tests.counts)
+
+
+class RunTests(unittest.TestCase):
+    def test_saved_boot_passes(self):
+        serial = fixture("serial-pae-rom-smp1.log")
+        with Reports() as r:
+            run_tests.judge_boot("saved boot", 0, serial, [("a true check", True)])
+        self.assertEqual(r.counts["passed"], 1, r.lines)
+        self.assertEqual(r.lines[0], "ok 1 - saved boot")
+
+    def test_failed_guest_test_fails_the_boot(self):
+        serial = fixture("serial-pae-rom-smp1.log").replace(
+            "ok 6 fork + exec + wait", "not ok 6 fork + exec + wait")
+        self.assertFalse(run_tests.guest_tap_ok(serial))
+        with Reports() as r:
+            run_tests.judge_boot("broken boot", 0, serial, [])
+        self.assertEqual(r.counts["failed"], 1)
+        self.assertIn("guest selftest not all ok", "\n".join(r.lines))
+
+    def test_missing_result_or_plan_fails(self):
+        serial = fixture("serial-pae-rom-smp1.log")
+        self.assertTrue(run_tests.guest_tap_ok(serial))
+        self.assertFalse(run_tests.guest_tap_ok(serial.replace("ok 8 4 threads", "8 threads")))
+        self.assertFalse(run_tests.guest_tap_ok(serial.replace("1..8\n", "")))
+
+    def test_kernel_warning_fails_the_boot(self):
+        serial = fixture("serial-pae-rom-smp1.log")
+        self.assertIsNone(run_tests.BAD_KERNEL_LINES.search(serial))
+        bad = serial.replace("TAP version 13", "WARNING: CPU: 0 PID: 1 at mm/x.c:1\nTAP version 13")
+        with Reports() as r:
+            run_tests.judge_boot("warned boot", 0, bad, [])
+        self.assertEqual(r.counts["failed"], 1)
+        self.assertIn("kernel complained", "\n".join(r.lines))
+
+    def test_exit_status_and_checks_count(self):
+        serial = fixture("serial-pae-rom-smp1.log")
+        with Reports() as r:
+            run_tests.judge_boot("status 3", 3, serial, [])
+            run_tests.judge_boot("false check", 0, serial, [("the counter is 1", False)])
+        self.assertEqual(r.counts, {"passed": 0, "failed": 2, "skipped": 0})
+        self.assertIn("#   the counter is 1", r.lines)
+
+    def test_cpus_online(self):
+        serial = fixture("serial-pae-rom-smp1.log")
+        self.assertTrue(run_tests.cpus_online(serial, 1)[1])
+        # a 2-CPU boot whose kernel found one CPU (an MP table without the
+        # AP, as without ACPI here) must fail
+        self.assertFalse(run_tests.cpus_online(serial, 2)[1])
+        self.assertFalse(run_tests.cpus_online("no smp line", 1)[1])
+
+    def test_pv_xxl_check_line(self):
+        check = run_tests.xxl_check(fixture("serial-pae-rom-smp1.log"))
+        self.assertIsNotNone(check)
+        self.assertEqual(check["result"], "pass")
+        self.assertGreater(check["sites"], 100)
+
+    def test_fold_conformance_stream(self):
+        tap = fixture("conformance-default.tap")
+        oks = len(re.findall(r"^ok \d+ - (?!.*# SKIP)", tap, re.M))
+        skips = len(re.findall(r"^ok \d+ - .*# SKIP", tap, re.M))
+        with Reports() as r:
+            run_tests.fold_suite("conformance", 0, tap)
+        self.assertEqual(r.counts, {"passed": oks, "failed": 0, "skipped": skips})
+        self.assertGreater(oks, 100)
+        self.assertTrue(all(l.startswith("ok ") for l in r.lines))
+
+    def test_fold_exit_status_must_agree(self):
+        tap = fixture("conformance-default.tap")
+        with Reports() as r:
+            run_tests.fold_suite("conformance", 1, tap)
+        self.assertEqual(r.counts["failed"], 1)
+        self.assertTrue(any(l.startswith("not ok") and "exit status matches" in l
+                            for l in r.lines), r.lines[-3:])
+        with Reports() as r:
+            run_tests.fold_suite("empty", 0, "no TAP here\n")
+        self.assertEqual(r.counts["failed"], 1)
+
+    def test_fold_keeps_a_failure(self):
+        tap = fixture("conformance-default.tap").replace("ok 5 - ", "not ok 5 - ", 1)
+        with Reports() as r:
+            run_tests.fold_suite("conformance", 1, tap)
+        self.assertEqual(r.counts["failed"], 1)
+        self.assertTrue(any(l.startswith("not ok") for l in r.lines))
+
+    def test_timer_numbers(self):
+        idle, sleeps = run_tests.timer_numbers(fixture("serial-timer-pae-rom.log"))
+        self.assertIn("mono_ns", idle)
+        self.assertEqual(sorted(sleeps), [10000000, 100000000, 1000000000])
+        self.assertEqual(sleeps[10000000]["early"], 0)
+
+    def test_suite_selection(self):
+        names = lambda p: [s[0] for s in run_tests.selected(p)]
+        self.assertEqual(names(""), [s[0] for s in run_tests.SUITES])
+        self.assertEqual(names("timer"), ["timer"])
+        self.assertEqual(names("conf*, rom"), ["rom", "conformance"])
+        self.assertEqual(names("nosuch"), [])
+        self.assertEqual(len(set(names(""))), len(run_tests.SUITES))
+        for name, _, needs, run in run_tests.SUITES:
+            self.assertTrue(callable(run), name)
+            self.assertTrue(set(needs) <= set(run_tests.GUEST) | {"tree"}, name)
+
+
+class QemuBoot(unittest.TestCase):
+    def setUp(self):
+        path = os.path.join(TOP, "build", "rom", "layout.json")
+        with open(path) as f:
+            self.layout = json.load(f)
+
+    def dump(self):
+        """A state block as the ROM would leave it, built from layout.json."""
+        d = self.layout
+        blob = bytearray(d["VMI_ROM_AP_TRAMP_MIN"] + 64)
+        struct.pack_into("<4I", blob, 0, qemu_boot.STATE_MAGIC, 1, 0, 0)
+        names = qemu_boot.call_names()
+        for slot in names:
+            struct.pack_into("<Q", blob, d["VMI_ROM_STATE_COUNTERS"] + 8 * slot, 1000 + slot)
+        struct.pack_into("<I", blob, d["VMI_ROM_PRIV_APIC_ERRORS"], 7)
+        cpu1 = d["VMI_ROM_PRIV_PCPU"] + d["VMI_ROM_PCPU_SIZE"] + d["VMI_ROM_PCPU_LINEAR"]
+        struct.pack_into("<3I", blob, cpu1 + 3 * d["VMI_ROM_LINEAR_SIZE"], 0xffa00000, 1, 0xfee00)
+        ap2 = d["VMI_ROM_PRIV_AP"] + (2 << d["VMI_ROM_AP_SHIFT"])
+        struct.pack_into("<I", blob, ap2 + d["VMI_ROM_AP_STARTS"], 1)
+        struct.pack_into("<I", blob, ap2 + d["VMI_ROM_AP_IPIS"], 2)
+        return bytes(blob), names
+
+    def test_decode_state_at_the_generated_offsets(self):
+        blob, names = self.dump()
+        state = qemu_boot.decode_state(blob, self.layout)
+        self.assertEqual(len(names), 77)
+        self.assertEqual(state["counters"]["CPUID"], 1000)
+        self.assertEqual(state["counters"]["SetLazyMode"], 1073)
+        self.assertEqual(state["counters"]["transitions"], 1076)
+        p = state["private"]
+        self.assertEqual(p["priv_apic_errors"], 7)
+        self.assertEqual(p["priv_cpu1_slot3_va"], 0xffa00000)
+        self.assertEqual(p["priv_cpu1_slot3_pages"], 1)
+        self.assertEqual(p["priv_cpu0_slot3_pages"], 0)
+        self.assertEqual((p["priv_ap2_starts"], p["priv_ap2_ipis"]), (1, 2))
+
+    def test_not_a_state_block(self):
+        blob, _ = self.dump()
+        self.assertIsNone(qemu_boot.decode_state(b"\0" * 16 + blob[16:], self.layout))
+
+    def test_layout_beside_the_rom(self):
+        rom = os.path.join(TOP, "build", "rom", "vmi.rom")
+        self.assertEqual(qemu_boot.rom_layout(rom), self.layout)
+
+    def test_harness_markers(self):
+        serial = fixture("serial-pae-rom-smp1.log").encode()
+        self.assertEqual(qemu_boot.END_RE.search(serial).group(1), b"0")
+        self.assertIsNone(qemu_boot.SNAP_RE.search(serial))
+
+
+class CalltabDocs(unittest.TestCase):
+    def test_every_call_has_one_kind(self):
+        kinds = [k for k, _ in calltab_docs.kinds()]
+        self.assertEqual(kinds, ["NONE", "TRAP", "DEFER", "FLUSH", "CPU", "LAZY"])
+        listed = [c for k in kinds for c in calltab_docs.calls_of(k)]
+        calls = [name for _, name, _, _, _ in calltab_docs.calls()]
+        self.assertEqual(len(calls), 74)
+        self.assertEqual(sorted(listed), sorted(calls + ["VMI_Init", "GetRelocationInfo"]))
+
+    def test_table_covers_every_call(self):
+        rows = calltab_docs.table().splitlines()[2:]
+        covered = set()
+        for row in rows:
+            num = row.split("|")[1].strip()
+            if "-" in num:
+                a, b = map(int, num.split("-"))
+                covered |= set(range(a, b + 1))
+            else:
+                covered |= {int(n) for n in num.split(",")}
+        self.assertEqual(covered, set(range(74)))
+
+
+class TAPResult(unittest.TestResult):
+    """One TAP line per test, as make check folds it."""
+
+    def __init__(self):
+        super().__init__()
+        self.n = 0
+
+    def line(self, ok, test, detail=""):
+        self.n += 1
+        print(f"{'ok' if ok else 'not ok'} {self.n} - {test.id().split('.', 1)[1]}")
+        for d in detail.rstrip().splitlines()[-15:]:
+            print(f"# {d}")
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self.line(True, test)
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self.line(False, test, self._exc_info_to_string(err, test))
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self.line(False, test, self._exc_info_to_string(err, test))
+
+
+if __name__ == "__main__":
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    print(f"TAP version 13\n1..{suite.countTestCases()}")
+    result = TAPResult()
+    suite.run(result)
+    sys.exit(0 if result.wasSuccessful() else 1)
