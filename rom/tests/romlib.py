@@ -7,11 +7,15 @@ import os
 import re
 import struct
 import subprocess
+import sys
 import tempfile
 
 ROM_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ABI_H = os.path.join(ROM_DIR, '..', 'include', 'asm-x86', 'vmi', 'abi.h')
 CALLTAB_H = os.path.join(ROM_DIR, 'calltab.h')
+
+sys.path.insert(0, os.path.join(ROM_DIR, '..', 'scripts'))
+from harness import qemu  # noqa: E402
 
 KINDS = {'NONE': 0, 'TRAP': 1, 'DEFER': 2, 'FLUSH': 3, 'LAZY': 4, 'CPU': 5}
 
@@ -118,24 +122,18 @@ def cstring(img, off):
     return None if end < 0 else img[off:end].decode('latin-1')
 
 
-def qemu_boot(qemu, kernel, rom, append='', devices='nodefaults', extra=(),
+def qemu_boot(kernel, rom, append='', devices='nodefaults', smp=1, extra=(),
               timeout=120):
     """Boot a multiboot test program next to rom under TCG, serial on
-    stdout, isa-debug-exit at 0xf4. Returns (status, serial lines,
-    debugcon text); status is QEMU's exit code or 'timeout'."""
+    stdout (scripts/harness/qemu.py's command line). Returns (status,
+    serial lines, debugcon text); status is QEMU's exit code or
+    'timeout'."""
     with tempfile.TemporaryDirectory() as tmp:
         dcon = os.path.join(tmp, 'debugcon')
-        cmd = [qemu, '-accel', 'tcg', '-display', 'none', '-m', '128',
-               '-kernel', kernel, '-option-rom', rom, '-serial', 'stdio',
-               '-monitor', 'none', '-debugcon', 'file:' + dcon,
-               '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04']
-        if devices == 'nodefaults':
-            cmd.append('-nodefaults')
-        elif devices == 'e1000':
-            cmd += ['-net', 'nic,model=e1000']
-        if append:
-            cmd += ['-append', append]
-        cmd += list(extra)
+        cmd = qemu.command(kernel, rom=rom, append=append, smp=smp, debugcon=dcon,
+                           nodefaults=devices == 'nodefaults',
+                           extra=(['-net', 'nic,model=e1000'] if devices == 'e1000' else [])
+                           + list(extra))
         try:
             r = subprocess.run(cmd, capture_output=True, text=True,
                                timeout=timeout)

@@ -14,7 +14,6 @@ Fixtures in data/ are real outputs of make check (a PAE boot on the ROM, a
 timer boot, the conformance suite), saved as they were. Prints TAP; run by
 make check's "harness" suite (needs build/rom/layout.json).
 """
-import contextlib
 import importlib.machinery
 import importlib.util
 import io
@@ -52,17 +51,13 @@ class Reports:
     """Capture what run-tests reports, with fresh counters."""
 
     def __enter__(self):
-        run_tests.counts.update(passed=0, failed=0, skipped=0)
-        run_tests.number = 0
         self.out = io.StringIO()
-        self.redirect = contextlib.redirect_stdout(self.out)
-        self.redirect.__enter__()
+        run_tests.TAP = run_tests.tap.Writer(out=self.out, prefix="#   ")
         return self
 
     def __exit__(self, *exc):
-        self.redirect.__exit__(*exc)
         self.lines = self.out.getvalue().splitlines()
-        self.counts = dict(run_tests.counts)
+        self.counts = dict(run_tests.TAP.counts)
 
 
 class RunTests(unittest.TestCase):
@@ -163,6 +158,40 @@ class RunTests(unittest.TestCase):
         for name, _, needs, run in run_tests.SUITES:
             self.assertTrue(callable(run), name)
             self.assertTrue(set(needs) <= set(run_tests.GUEST) | {"tree"}, name)
+
+
+class Tap(unittest.TestCase):
+    tap = run_tests.tap
+
+    def test_kselftest_and_project_lines(self):
+        found = self.tap.results(fixture("serial-pae-rom-smp1.log"))
+        self.assertEqual(len(found), 8)
+        self.assertEqual(found[0], (True, "status readable: active", None))
+        self.assertEqual(self.tap.results("ok 4 - a name # SKIP NONE\nnot ok 5 - b\n"),
+                         [(None, "a name", "NONE"), (False, "b", None)])
+        self.assertEqual(self.tap.results("# ok 1 - a diagnostic\nok - no number\n"), [])
+
+    def test_writer_counts_and_summary(self):
+        out = io.StringIO()
+        w = self.tap.Writer(out=out)
+        w.report(True, "a")
+        w.report(None, "b", "why")
+        w.report(False, "c", "line 1\nline 2")
+        self.assertEqual(out.getvalue().splitlines(),
+                         ["ok 1 - a", "ok 2 - b # SKIP why", "not ok 3 - c", "# line 1", "# line 2"])
+        self.assertEqual(w.summary(), "1 passed, 1 failed, 1 skipped")
+
+    def test_program_results(self):
+        section = ("@@vmi-program-start prog\nTAP version 13\n1..2\nok 1 one\n"
+                   "ok 2 two # SKIP no debug build\n@@vmi-program-end prog rc=0\n")
+        self.assertEqual(run_tests.program_results(section, ["prog"], ("no debug build",)), [])
+        self.assertEqual(run_tests.program_results(section, ["prog"]),
+                         ["prog: skipped two # SKIP no debug build"])
+        self.assertIn("prog: 1 results for a plan of 2", run_tests.program_results(
+            section.replace("ok 2 two # SKIP no debug build\n", ""), ["prog"]))
+        self.assertEqual(run_tests.program_results(section.replace("rc=0", "rc=1"), ["prog"],
+                                                   ("no debug build",)),
+                         ["prog: exit status 1"])
 
 
 class QemuBoot(unittest.TestCase):
