@@ -157,7 +157,7 @@ class RunTests(unittest.TestCase):
         self.assertEqual(len(set(names(""))), len(run_tests.SUITES))
         for name, _, needs, run in run_tests.SUITES:
             self.assertTrue(callable(run), name)
-            self.assertTrue(set(needs) <= set(run_tests.GUEST) | {"tree"}, name)
+            self.assertTrue(set(needs) <= set(run_tests.GUEST) | {"tree", "xenpv-build"}, name)
 
 
 class Tap(unittest.TestCase):
