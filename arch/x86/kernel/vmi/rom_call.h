@@ -11,11 +11,12 @@
  *    (and NULL when the ROM does not offer it);
  *  - vmi_rom_has(Call) says whether the ROM offers it as CALL_REL.
  *
- * The MMU calls that may carry VMI_PAGE_DEFER (SetPxE(Long), UpdatePxE(Long))
- * and the flush points that end a deferral (InvalPage, FlushTLB, SetCR3,
- * SetLazyMode) go through the vmi_rom_*() functions below, the only callers of those
- * calls: they keep, per CPU, whether the ROM may still hold deferred
- * updates (vmi_rom_deferred), which the lazy queue's explicit flush reads.
+ * The MMU calls that may carry VMI_PAGE_DEFER (SetPxE(Long),
+ * UpdatePxE(Long)) and the flush points that end a deferral (InvalPage,
+ * FlushTLB, SetCR3, SetLazyMode) go through the vmi_rom_*() functions
+ * below, the only callers of those calls: they keep, per CPU, whether the
+ * ROM may still hold deferred updates (vmi_rom_deferred), which the lazy
+ * queue's explicit flush reads.
  * mmu.c and lazy.c both issue through them; neither reaches into the other
  * for it.
  *

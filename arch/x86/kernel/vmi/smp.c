@@ -184,13 +184,11 @@ static int vmi_wakeup_secondary_cpu(u32 apicid, unsigned long start_eip)
 /* Whether APs can be started through the ROM; says why not if not. */
 static bool vmi_smp_usable(void)
 {
-	u8 type = vmi_rom.reloc[VMI_CALL_SetInitialAPState].type;
-
 	if (vmi_options & VMI_OPT_NOSMP) {
 		pr_info("SMP: vmi=nosmp, APs started with INIT/SIPI\n");
 		return false;
 	}
-	if (type != VMI_RELOCATION_CALL_REL) {
+	if (!vmi_rom_has(SetInitialAPState)) {
 		pr_info("SMP: ROM has no SetInitialAPState, APs started with INIT/SIPI\n");
 		return false;
 	}

@@ -367,9 +367,8 @@ static void vmi_alarm_show(struct seq_file *m) { }
 /**** Setup ****/
 
 /*
- * Called from vmi_init() at the top of setup_arch(), after the relocations
- * were checked: the hooks must be in place before tsc_early_init() and
- * timekeeping_init(), and the per-CPU clockevent hooks before SMP setup.
+ * Whether the ROM's clock can be used (says why not if not): asked by
+ * bind.c before the clock table is bound; reads the cycle rate once.
  */
 static bool vmi_clock_usable(void)
 {
@@ -515,6 +514,6 @@ DEFINE_SHOW_ATTRIBUTE(vmi_time);
 /* debugfs.c's vmi directory: the timer file, when the ROM clock is used. */
 void vmi_time_debugfs(struct dentry *dir)
 {
-	if (vmi_cycle_hz)
+	if (vmi_table_bound(&vmi_clock_table))
 		debugfs_create_file("timer", 0444, dir, NULL, &vmi_time_fops);
 }
