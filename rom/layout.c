@@ -10,7 +10,7 @@
  *    (head.S, calls.S) and the C that needs a derived figure (audit.c);
  *  - $(BUILD)/layout.json: the same, plus the CONSTANT() lines (design
  *    constants the assembly already has from calltab.h), for the host
- *    tools that decode a dump of the state block (scripts/qemu-boot).
+ *    tools that decode a dump of the state block (scripts/harness/boot.py).
  * No offset is typed by hand anywhere else.
  */
 #include <stddef.h>

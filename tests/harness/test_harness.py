@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""The harness's own tests: run-tests, qemu-boot and calltab-docs on saved
+"""The harness's own tests: run-tests, scripts/harness and calltab-docs on saved
 serial logs, TAP streams and state dumps, with no kernel and no QEMU.
 
 Owns: that the verdicts the harness hands out follow from what a guest
@@ -37,8 +37,11 @@ def load(path, name):
     return module
 
 
+sys.path[:0] = [os.path.join(TOP, "scripts"), os.path.join(TOP, "tests")]
+from harness import boot, build, tap, verdict  # noqa: E402
+from suites import guests  # noqa: E402
+
 run_tests = load("scripts/run-tests", "run_tests")
-qemu_boot = load("scripts/qemu-boot", "qemu_boot")
 calltab_docs = load("rom/tools/calltab-docs", "calltab_docs")
 
 
@@ -52,64 +55,74 @@ class Reports:
 
     def __enter__(self):
         self.out = io.StringIO()
-        run_tests.TAP = run_tests.tap.Writer(out=self.out, prefix="#   ")
+        self.saved = verdict.TAP
+        verdict.TAP = tap.Writer(out=self.out, prefix="#   ")
         return self
 
     def __exit__(self, *exc):
         self.lines = self.out.getvalue().splitlines()
-        self.counts = dict(run_tests.TAP.counts)
+        self.counts = dict(verdict.TAP.counts)
+        verdict.TAP = self.saved
+
+
+def judge(name, status, serial, checks):
+    verdict.judge(name, boot.Guest(status, serial, None), checks)
+
+
+def fold(prefix, rc, text):
+    tap.fold(verdict.TAP, prefix, rc, text)
 
 
 class RunTests(unittest.TestCase):
     def test_saved_boot_passes(self):
         serial = fixture("serial-pae-rom-smp1.log")
         with Reports() as r:
-            run_tests.judge_boot("saved boot", 0, serial, [("a true check", True)])
+            judge("saved boot", 0, serial, [("a true check", True)])
         self.assertEqual(r.counts["passed"], 1, r.lines)
         self.assertEqual(r.lines[0], "ok 1 - saved boot")
 
     def test_failed_guest_test_fails_the_boot(self):
         serial = fixture("serial-pae-rom-smp1.log").replace(
             "ok 6 fork + exec + wait", "not ok 6 fork + exec + wait")
-        self.assertFalse(run_tests.guest_tap_ok(serial))
+        self.assertFalse(tap.complete(serial))
         with Reports() as r:
-            run_tests.judge_boot("broken boot", 0, serial, [])
+            judge("broken boot", 0, serial, [])
         self.assertEqual(r.counts["failed"], 1)
         self.assertIn("guest selftest not all ok", "\n".join(r.lines))
 
     def test_missing_result_or_plan_fails(self):
         serial = fixture("serial-pae-rom-smp1.log")
-        self.assertTrue(run_tests.guest_tap_ok(serial))
-        self.assertFalse(run_tests.guest_tap_ok(serial.replace("ok 8 4 threads", "8 threads")))
-        self.assertFalse(run_tests.guest_tap_ok(serial.replace("1..8\n", "")))
+        self.assertTrue(tap.complete(serial))
+        self.assertFalse(tap.complete(serial.replace("ok 8 4 threads", "8 threads")))
+        self.assertFalse(tap.complete(serial.replace("1..8\n", "")))
 
     def test_kernel_warning_fails_the_boot(self):
         serial = fixture("serial-pae-rom-smp1.log")
-        self.assertIsNone(run_tests.BAD_KERNEL_LINES.search(serial))
+        self.assertIsNone(verdict.BAD_KERNEL_LINES.search(serial))
         bad = serial.replace("TAP version 13", "WARNING: CPU: 0 PID: 1 at mm/x.c:1\nTAP version 13")
         with Reports() as r:
-            run_tests.judge_boot("warned boot", 0, bad, [])
+            judge("warned boot", 0, bad, [])
         self.assertEqual(r.counts["failed"], 1)
         self.assertIn("kernel complained", "\n".join(r.lines))
 
     def test_exit_status_and_checks_count(self):
         serial = fixture("serial-pae-rom-smp1.log")
         with Reports() as r:
-            run_tests.judge_boot("status 3", 3, serial, [])
-            run_tests.judge_boot("false check", 0, serial, [("the counter is 1", False)])
+            judge("status 3", 3, serial, [])
+            judge("false check", 0, serial, [("the counter is 1", False)])
         self.assertEqual(r.counts, {"passed": 0, "failed": 2, "skipped": 0})
         self.assertIn("#   the counter is 1", r.lines)
 
     def test_cpus_online(self):
         serial = fixture("serial-pae-rom-smp1.log")
-        self.assertTrue(run_tests.cpus_online(serial, 1)[1])
+        self.assertTrue(verdict.cpus_online(serial, 1)[1])
         # a 2-CPU boot whose kernel found one CPU (an MP table without the
         # AP, as without ACPI here) must fail
-        self.assertFalse(run_tests.cpus_online(serial, 2)[1])
-        self.assertFalse(run_tests.cpus_online("no smp line", 1)[1])
+        self.assertFalse(verdict.cpus_online(serial, 2)[1])
+        self.assertFalse(verdict.cpus_online("no smp line", 1)[1])
 
     def test_pv_xxl_check_line(self):
-        check = run_tests.xxl_check(fixture("serial-pae-rom-smp1.log"))
+        check = verdict.xxl_check(fixture("serial-pae-rom-smp1.log"))
         self.assertIsNotNone(check)
         self.assertEqual(check["result"], "pass")
         self.assertGreater(check["sites"], 100)
@@ -119,7 +132,7 @@ class RunTests(unittest.TestCase):
         oks = len(re.findall(r"^ok \d+ - (?!.*# SKIP)", tap, re.M))
         skips = len(re.findall(r"^ok \d+ - .*# SKIP", tap, re.M))
         with Reports() as r:
-            run_tests.fold_suite("conformance", 0, tap)
+            fold("conformance", 0, tap)
         self.assertEqual(r.counts, {"passed": oks, "failed": 0, "skipped": skips})
         self.assertGreater(oks, 100)
         self.assertTrue(all(l.startswith("ok ") for l in r.lines))
@@ -127,23 +140,23 @@ class RunTests(unittest.TestCase):
     def test_fold_exit_status_must_agree(self):
         tap = fixture("conformance-default.tap")
         with Reports() as r:
-            run_tests.fold_suite("conformance", 1, tap)
+            fold("conformance", 1, tap)
         self.assertEqual(r.counts["failed"], 1)
         self.assertTrue(any(l.startswith("not ok") and "exit status matches" in l
                             for l in r.lines), r.lines[-3:])
         with Reports() as r:
-            run_tests.fold_suite("empty", 0, "no TAP here\n")
+            fold("empty", 0, "no TAP here\n")
         self.assertEqual(r.counts["failed"], 1)
 
     def test_fold_keeps_a_failure(self):
         tap = fixture("conformance-default.tap").replace("ok 5 - ", "not ok 5 - ", 1)
         with Reports() as r:
-            run_tests.fold_suite("conformance", 1, tap)
+            fold("conformance", 1, tap)
         self.assertEqual(r.counts["failed"], 1)
         self.assertTrue(any(l.startswith("not ok") for l in r.lines))
 
     def test_timer_numbers(self):
-        idle, sleeps = run_tests.timer_numbers(fixture("serial-timer-pae-rom.log"))
+        idle, sleeps = guests.timer_numbers(fixture("serial-timer-pae-rom.log"))
         self.assertIn("mono_ns", idle)
         self.assertEqual(sorted(sleeps), [10000000, 100000000, 1000000000])
         self.assertEqual(sleeps[10000000]["early"], 0)
@@ -160,8 +173,41 @@ class RunTests(unittest.TestCase):
             self.assertTrue(set(needs) <= set(run_tests.GUEST) | {"tree", "xenpv-build"}, name)
 
 
+class Tables(unittest.TestCase):
+    """The declarative boots: each a unique log, a known ROM, checks that
+    pass on a saved boot and fail when one fact in it changes."""
+
+    def cases(self):
+        return guests.boot_cases() + guests.partial_cases() + guests.smp_cases() + \
+            guests.power_cases() + [guests.programs(*b) for b in
+                                    guests.PROGRAM_BOOTS + guests.AUDIT_BOOTS]
+
+    def test_names_and_roms(self):
+        names = [c.name for c in self.cases()]
+        self.assertGreater(len(names), 40)
+        self.assertEqual(len(names), len(set(names)), "two boots would share a log")
+        for c in self.cases():
+            self.assertTrue(c.rom is None or c.rom in build.ROMS, c.name)
+            self.assertIn(c.flavour, build.KERNELS, c.name)
+
+    def test_active_case_on_a_saved_boot(self):
+        case = [c for c in guests.boot_cases() if c.name == "pae-rom-smp1-minimal"][0]
+        values = {"Init": 1, "GetRelocationInfo": 74, "FlushTLB": 9, "InvalPage": 9,
+                  "rom_phys": 0xc0000}
+        saved, build.kernel_version = build.kernel_version, "6.12.118"
+        try:
+            ok = lambda v: [d for d, good in case.checks(
+                boot.Guest(0, fixture("serial-pae-rom-smp1.log"), v)) if not good]
+            self.assertEqual(ok(values), [])
+            self.assertEqual(ok(dict(values, Init=2)), ["VMI_Init called exactly once"])
+            self.assertEqual(len(ok(dict(values, rom_phys=0xd0000))), 1)
+            self.assertEqual(len(ok(None)), 5)
+        finally:
+            build.kernel_version = saved
+
+
 class Tap(unittest.TestCase):
-    tap = run_tests.tap
+    tap = tap
 
     def test_kselftest_and_project_lines(self):
         found = self.tap.results(fixture("serial-pae-rom-smp1.log"))
@@ -184,12 +230,12 @@ class Tap(unittest.TestCase):
     def test_program_results(self):
         section = ("@@vmi-program-start prog\nTAP version 13\n1..2\nok 1 one\n"
                    "ok 2 two # SKIP no debug build\n@@vmi-program-end prog rc=0\n")
-        self.assertEqual(run_tests.program_results(section, ["prog"], ("no debug build",)), [])
-        self.assertEqual(run_tests.program_results(section, ["prog"]),
+        self.assertEqual(verdict.program_results(section, ["prog"], ("no debug build",)), [])
+        self.assertEqual(verdict.program_results(section, ["prog"]),
                          ["prog: skipped two # SKIP no debug build"])
-        self.assertIn("prog: 1 results for a plan of 2", run_tests.program_results(
+        self.assertIn("prog: 1 results for a plan of 2", verdict.program_results(
             section.replace("ok 2 two # SKIP no debug build\n", ""), ["prog"]))
-        self.assertEqual(run_tests.program_results(section.replace("rc=0", "rc=1"), ["prog"],
+        self.assertEqual(verdict.program_results(section.replace("rc=0", "rc=1"), ["prog"],
                                                    ("no debug build",)),
                          ["prog: exit status 1"])
 
@@ -204,8 +250,8 @@ class QemuBoot(unittest.TestCase):
         """A state block as the ROM would leave it, built from layout.json."""
         d = self.layout
         blob = bytearray(d["VMI_ROM_AP_TRAMP_MIN"] + 64)
-        struct.pack_into("<4I", blob, 0, qemu_boot.STATE_MAGIC, 1, 0, 0)
-        names = qemu_boot.call_names()
+        struct.pack_into("<4I", blob, 0, boot.STATE_MAGIC, 1, 0, 0)
+        names = boot.call_names()
         for slot in names:
             struct.pack_into("<Q", blob, d["VMI_ROM_STATE_COUNTERS"] + 8 * slot, 1000 + slot)
         struct.pack_into("<I", blob, d["VMI_ROM_PRIV_APIC_ERRORS"], 7)
@@ -218,12 +264,12 @@ class QemuBoot(unittest.TestCase):
 
     def test_decode_state_at_the_generated_offsets(self):
         blob, names = self.dump()
-        state = qemu_boot.decode_state(blob, self.layout)
+        state = boot.decode_state(blob, self.layout)
         self.assertEqual(len(names), 77)
-        self.assertEqual(state["counters"]["CPUID"], 1000)
-        self.assertEqual(state["counters"]["SetLazyMode"], 1073)
-        self.assertEqual(state["counters"]["transitions"], 1076)
-        p = state["private"]
+        self.assertEqual(state["CPUID"], 1000)
+        self.assertEqual(state["SetLazyMode"], 1073)
+        self.assertEqual(state["transitions"], 1076)
+        p = state
         self.assertEqual(p["priv_apic_errors"], 7)
         self.assertEqual(p["priv_cpu1_slot3_va"], 0xffa00000)
         self.assertEqual(p["priv_cpu1_slot3_pages"], 1)
@@ -232,16 +278,16 @@ class QemuBoot(unittest.TestCase):
 
     def test_not_a_state_block(self):
         blob, _ = self.dump()
-        self.assertIsNone(qemu_boot.decode_state(b"\0" * 16 + blob[16:], self.layout))
+        self.assertIsNone(boot.decode_state(b"\0" * 16 + blob[16:], self.layout))
 
     def test_layout_beside_the_rom(self):
         rom = os.path.join(TOP, "build", "rom", "vmi.rom")
-        self.assertEqual(qemu_boot.rom_layout(rom), self.layout)
+        self.assertEqual(boot.rom_layout(rom), self.layout)
 
     def test_harness_markers(self):
         serial = fixture("serial-pae-rom-smp1.log").encode()
-        self.assertEqual(qemu_boot.END_RE.search(serial).group(1), b"0")
-        self.assertIsNone(qemu_boot.SNAP_RE.search(serial))
+        self.assertEqual(boot.END_RE.search(serial).group(1), b"0")
+        self.assertIsNone(boot.SNAP_RE.search(serial))
 
 
 class CalltabDocs(unittest.TestCase):
