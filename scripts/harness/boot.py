@@ -306,8 +306,10 @@ def watch(argv, work, rom, timeout, until_stop, quiet, log):
         values = dict(values or {}, **{f"snap.{tag}.host_ns": host_ns})
         values.update({f"snap.{tag}.{k}": v for k, v in (snap or {}).items()})
     log.write(("\n".join(notes) + "\n").encode())
-    return Guest(status, out.decode(errors="replace") + "\n".join(notes) + "\n", values,
-                 time.time() - start, notes)
+    # The serial console ends lines with CR LF: the text as a file read in
+    # text mode would give it.
+    text = re.sub(r"\r\n?", "\n", out.decode(errors="replace"))
+    return Guest(status, text + "\n".join(notes) + "\n", values, time.time() - start, notes)
 
 
 def machine_stopped(monitor):

@@ -22,6 +22,7 @@ import os
 import re
 import struct
 import sys
+import tempfile
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -288,6 +289,34 @@ class QemuBoot(unittest.TestCase):
         serial = fixture("serial-pae-rom-smp1.log").encode()
         self.assertEqual(boot.END_RE.search(serial).group(1), b"0")
         self.assertIsNone(boot.SNAP_RE.search(serial))
+
+
+class Watch(unittest.TestCase):
+    """boot.watch() against a stand-in for QEMU (a Python program): the
+    guest protocol, CR LF lines, the status mapping and the timeout."""
+
+    def watch(self, program, timeout=20):
+        with tempfile.TemporaryDirectory() as work:
+            return boot.watch([sys.executable, "-c", program], work, None, timeout, False,
+                              True, io.BytesIO())
+
+    def test_end_marker_and_status(self):
+        g = self.watch("import sys\n"
+                       "sys.stdout.write('[    0.1] smp: Brought up 1 node, 1 CPU\\r\\n'"
+                       "                 '@@VMI-HARNESS-END rc=3\\r\\n'); sys.stdout.flush()\n"
+                       "sys.stdin.readline(); sys.exit(7)")
+        self.assertEqual(g.status, 3)
+        self.assertNotIn("\r", g.serial)
+        self.assertTrue(verdict.cpus_online(g.serial, 1)[1])
+        self.assertIn("qemu-boot: guest exit status 3", g.notes[-1])
+
+    def test_no_status_and_timeout(self):
+        g = self.watch("print('booting')")
+        self.assertEqual(g.status, 125)
+        self.assertIn("without reporting a status", "\n".join(g.notes))
+        g = self.watch("import time; time.sleep(30)", timeout=1)
+        self.assertEqual(g.status, 124)
+        self.assertIn("did not finish within 1 s", g.serial)
 
 
 class CalltabDocs(unittest.TestCase):
