@@ -40,7 +40,7 @@ def load(path, name):
 
 sys.path[:0] = [os.path.join(TOP, "scripts"), os.path.join(TOP, "tests")]
 from harness import boot, build, tap, verdict  # noqa: E402
-from suites import guests  # noqa: E402
+from suites import boots, programs, smp, timer  # noqa: E402
 
 run_tests = load("scripts/run-tests", "run_tests")
 calltab_docs = load("rom/tools/calltab-docs", "calltab_docs")
@@ -157,7 +157,7 @@ class RunTests(unittest.TestCase):
         self.assertTrue(any(l.startswith("not ok") for l in r.lines))
 
     def test_timer_numbers(self):
-        idle, sleeps = guests.timer_numbers(fixture("serial-timer-pae-rom.log"))
+        idle, sleeps = timer.timer_numbers(fixture("serial-timer-pae-rom.log"))
         self.assertIn("mono_ns", idle)
         self.assertEqual(sorted(sleeps), [10000000, 100000000, 1000000000])
         self.assertEqual(sleeps[10000000]["early"], 0)
@@ -179,9 +179,9 @@ class Tables(unittest.TestCase):
     pass on a saved boot and fail when one fact in it changes."""
 
     def cases(self):
-        return guests.boot_cases() + guests.partial_cases() + guests.smp_cases() + \
-            guests.power_cases() + [guests.programs(*b) for b in
-                                    guests.PROGRAM_BOOTS + guests.AUDIT_BOOTS]
+        return boots.boot_cases() + boots.partial_cases() + smp.smp_cases() + \
+            boots.power_cases() + [programs.programs(*b) for b in
+                                   programs.PROGRAM_BOOTS + programs.AUDIT_BOOTS]
 
     def test_names_and_roms(self):
         names = [c.name for c in self.cases()]
@@ -192,7 +192,7 @@ class Tables(unittest.TestCase):
             self.assertIn(c.flavour, build.KERNELS, c.name)
 
     def test_active_case_on_a_saved_boot(self):
-        case = [c for c in guests.boot_cases() if c.name == "pae-rom-smp1-minimal"][0]
+        case = [c for c in boots.boot_cases() if c.name == "pae-rom-smp1-minimal"][0]
         values = {"Init": 1, "GetRelocationInfo": 74, "FlushTLB": 9, "InvalPage": 9,
                   "rom_phys": 0xc0000}
         saved, build.kernel_version = build.kernel_version, "6.12.118"
