@@ -68,6 +68,19 @@ static int wait_child(pid_t pid)
 	return 0;
 }
 
+/*
+ * A million iterations of a user-mode loop: what the kernel does while a
+ * program computes (timer ticks and the work they start) per operation.
+ */
+static int user_loop(void)
+{
+	volatile unsigned int n;
+
+	for (n = 0; n < 1000000; n++)
+		;
+	return 0;
+}
+
 static int null_syscall(void)
 {
 	return syscall(SYS_getppid) > 0 ? 0 : fail("getppid");
@@ -159,6 +172,7 @@ struct workload {
 };
 
 static const struct workload workloads[] = {
+	{ "user-loop", user_loop, 20, 1 },
 	{ "null-syscall", null_syscall, 20000, 1 },
 	{ "fork-exit", fork_exit, 200, 1 },
 	{ "fork-exec", fork_exec, 100, 1 },
