@@ -25,13 +25,19 @@ CONF_SUMMARY = re.compile(r"^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$", r
 # paravirt.h) whose arguments appear once in each arm of a patched branch;
 # pte_clear() and ptep_modify_prot_commit() keep the generic signature with
 # an argument the native code has no use for, and x86_64's
-# PV_XXL_OR_NATIVE() never takes the native arm. The VMI_CALLS(X) X-macro
-# as for the files (Documentation/virt/vmi/testing.rst).
+# PV_XXL_OR_NATIVE() never takes the native arm; load_TLS() is such a macro
+# too. The callee-save PVOP macros keep their empty extra-clobber argument
+# (", ,") and the new outputs lists are asm operand lists, as the
+# PVOP_*_CLOBBERS they extend. The VMI_CALLS(X) X-macro as for the files
+# (Documentation/virt/vmi/testing.rst).
 SERIES_ALLOW = [
     ("Add-synthetic-X86_FEATURE_PV_XXL", "SPACING"),
     ("Support-4-argument-and-64-bit-return", "MACRO_ARG_REUSE"),
     ("Run-the-page-table-ops-inline", "MACRO_ARG_REUSE"),
     ("Run-the-page-table-ops-inline", "MACRO_ARG_UNUSED"),
+    ("Leave-no-extra-instruction", "MACRO_ARG_REUSE"),
+    ("Leave-no-extra-instruction", "SPACING"),
+    ("Leave-no-extra-instruction", "COMPLEX_MACRO"),
     ("Add-the-VMI-3.0-ABI-headers", "COMPLEX_MACRO"),
     ("Add-the-VMI-3.0-ABI-headers", "MACRO_ARG_REUSE"),
     ("Validate-a-VMI-option-ROM", "COMPLEX_MACRO"),
