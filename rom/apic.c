@@ -25,7 +25,9 @@
  *    on hardware. Once a CPU has had a state recorded, the ROM never lets
  *    those IPIs reach it (it would restart in real mode at the guest's
  *    vector): INIT is dropped, STARTUP starts the AP in the recorded
- *    state if there is one not yet taken (else it is dropped too). To a
+ *    state if there is one neither taken nor already woken (else it is
+ *    dropped too: one wake-up per SetInitialAPState, however slowly the
+ *    AP runs). To a
  *    CPU that never had a state they pass through: the guest starts it
  *    natively (vmi=nosmp, no SetInitialAPState). The default build also starts the AP at
  *    once inside SetInitialAPState (guests that send no IPIs); the strict
@@ -260,13 +262,18 @@ void vmi_apic_lvtt_arm(struct vmi_rom_private *p, volatile u32 *a,
 /*
  * Wake the AP with APIC ID id into the trampoline, which loads its ap[]:
  * INIT, then STARTUP (twice if the AP has not taken the state within
- * 10 ms). Interrupts are off.
+ * 10 ms). Once per recorded state: an AP slow to run (a busy host) is on
+ * its way, and a second INIT would reset it inside the trampoline.
+ * Interrupts are off.
  */
 static void start_ap(struct vmi_rom_private *p, volatile u32 *a, u32 id,
 		     struct vmi_rom_ap *ap)
 {
 	u32 sipi = 0x4600 | (p->ap_tramp >> 12), i;
 
+	if (ap->woken)
+		return;
+	ap->woken = 1;
 	APIC(a, APIC_ICR2) = id << 24;
 	APIC(a, APIC_ICR) = 0x4500;		/* INIT, assert */
 	delay_us(p, 10000);
@@ -403,6 +410,7 @@ RP void vmi_c_set_initial_ap_state(const struct vmi_ap_state *st, u32 apic_id)
 		return;			/* every slot taken */
 	}
 	ap->valid = 0;
+	ap->woken = 0;
 	dst = (u32 *)&ap->st;
 	for (i = 0; i < sizeof(*st) / 4; i++)
 		dst[i] = src[i];

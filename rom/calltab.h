@@ -267,7 +267,8 @@ struct vmi_rom_ap {
 	struct vmi_ap_state st;		// copied during the call
 	u32 ipis;			// INIT/STARTUP IPIs the guest sent it
 	u32 starts;			// times the ROM woke it
-	u8  reserved[128 - 24 - sizeof(struct vmi_ap_state)];
+	u32 woken;			// 1: this state's STARTUP was sent
+	u8  reserved[128 - 28 - sizeof(struct vmi_ap_state)];
 };					/* naturally aligned, no padding */
 
 struct vmi_rom_private {

@@ -1414,6 +1414,58 @@ static void test_smp(void)
 			  : "SetInitialAPState starts APIC ID 1 at EIP with the given CR3/GDT/IDT/ESP/registers; the guest's INIT/STARTUP are dropped; its SetLazyMode lands in pcpu[1]");
 }
 
+/*
+ * An AP that has not run yet when the guest's STARTUPs arrive (a busy
+ * host): modelled by APIC ID 6, which no CPU has under -smp 2, so its
+ * state is never taken. The ROM wakes it once for the state it holds
+ * (in SetInitialAPState, or on the strict ROM at the first STARTUP) and
+ * drops the rest; a second INIT would reset a real AP in the trampoline.
+ */
+#define ABSENT_APIC_ID	6
+
+static void test_smp_slow_ap(void)
+{
+	static struct vmi_ap_state st;
+	struct vmi_rom_ap *ap;
+	int ok, slot;
+
+	if (!need(VMI_CALL_SetInitialAPState))
+		return;
+	if (!apic_ready || !tsc_hz) {
+		skip("SetInitialAPState: slow AP", "needs the APIC and the timer");
+		return;
+	}
+	st.cr0 = read_cr0();
+	st.cr3 = (u32)pd;
+	st.cr4 = read_cr4();
+	st.eip = (u32)ap_entry;
+	st.eflags = 0x2;
+	st.esp = (u32)ap_stack_top;
+	st.cs = 0x08; st.ss = 0x10; st.ds = 0x10; st.es = 0x10;
+	st.fs = 0x23; st.gs = 0x10;
+	st.gdtr_limit = gdtr.limit; st.gdtr_base = gdtr.base;
+	st.idtr_base = idtr.base; st.idtr_limit = idtr.limit;
+	ok = vcall(VMI_CALL_SetInitialAPState, (u32)&st, ABSENT_APIC_ID, 0, 0, 0, 0);
+	slot = (int)priv->cpu_slot[ABSENT_APIC_ID] - 1;
+	T(slot > 0);
+	if (slot <= 0) {
+		report(0, "SetInitialAPState: slow AP (no slot for APIC ID 6)");
+		return;
+	}
+	ap = &priv->ap[slot];
+	T(ap->valid == 1 && ap->starts == (strict ? 0 : 1));
+	ok &= send_init_startup(ABSENT_APIC_ID);
+	ok &= send_init_startup(ABSENT_APIC_ID);
+	T(ap->valid == 1 && ap->ipis == 6);
+	T(ap->starts == 1);
+	puts("# slow ap: starts ");
+	putdec(ap->starts);
+	puts(" ipis ");
+	putdec(ap->ipis);
+	putc('\n');
+	report(ok, "SetInitialAPState for an AP not yet running: woken once, its INIT and repeated STARTUPs dropped");
+}
+
 /**** Boot-time checks ****/
 
 struct mb_mmap {
@@ -1696,8 +1748,10 @@ u32 guest_main(u32 magic, const struct mb_info *mbi)
 	test_misc();
 	test_apic();
 	test_timer();
-	if (cmd_value(cmd, "smp"))
+	if (cmd_value(cmd, "smp")) {
 		test_smp();
+		test_smp_slow_ap();
+	}
 	check_totals();
 	finish();
 	return 0;
