@@ -13,11 +13,11 @@
  * interrupt-flag calls 29-32 preserve every register except EFLAGS and
  * their outputs. Each entry states its contract in a comment.
  *
- * Accounting: every entry first calls vmi_enter, which bumps the call's
- * u64 counter in the state block and charges a transition according to
- * the call's kind in vmi_rom_transitions[] (calltab.h). vmi_enter touches
- * memory only through SS (state) and CS (image), because calls 29-34 may
- * run with user data segments loaded.
+ * Accounting: every entry first calls the vmi_enter_<kind> of its
+ * transition kind (calltab.h, chosen when the ROM is built), which bumps
+ * the call's u64 counter in the state block and charges the transition
+ * model. The entries touch memory only through SS (state) and CS (image),
+ * because calls 29-34 may run with user data segments loaded.
  *
  * Run-time state address = image base + (ext.state_phys - ext.rom_phys),
  * read from the image's own extension block.
@@ -58,14 +58,74 @@ VMI_CALLS(EQU)
  * ENTRY name, arg: define vmi_call_<name> and account the call. arg is
  * the flags/mode word the transition kind looks at (DEFER, LAZY).
  */
+/* VMI_KIND_<name>: the call's transition kind (calltab.h), for ENTRY. */
+#define KIND(nr, name, group, impl, tr) .equ VMI_KIND_##name, VMI_TR_##tr;
+VMI_ROM_CALLS(KIND)
+
+/*
+ * STATE_VIA_SS reg, tmp: reg = the state block as SS sees it. The state
+ * is written through SS: a guest may jump to IRET on a stack segment with
+ * a base (Linux's ESPFIX stack), so reg is rebased then. Reads go through
+ * CS. Clobbers tmp and EFLAGS.
+ */
+.macro STATE_VIA_SS reg, tmp
+	LOAD_STATE \reg, \tmp
+	mov	%ss, \tmp
+	cmp	%cs:VMI_ROM_STATE_KERNEL_SS(\reg), \tmp
+	je	902f
+	push	%eax
+	call	vmi_ss_base
+	sub	%eax, \reg
+	pop	%eax
+902:
+.endm
+
+/*
+ * ENTER kind, slot, arg: account one call of that transition kind in
+ * counters[slot]. The kind is known when the ROM is built: a NONE call
+ * (the interrupt flag, the exits, the cached registers: most calls) is
+ * counted inline, the others call their kind's vmi_enter_<kind>; nothing
+ * is looked up per call. Preserves every register; clobbers EFLAGS
+ * (never IF).
+ */
+.macro ENTER kind, slot, arg=$0
+	.if \kind == VMI_TR_NONE
+	push	%eax
+	push	%ecx
+	STATE_VIA_SS %ecx, %eax
+	lock addl $1, %ss:VMI_ROM_STATE_COUNTERS+8*(\slot)(%ecx)
+	lock adcl $0, %ss:VMI_ROM_STATE_COUNTERS+8*(\slot)+4(%ecx)
+	pop	%ecx
+	pop	%eax
+	.else
+	pushl	\arg
+	pushl	$\slot
+	.if \kind == VMI_TR_TRAP
+	call	vmi_enter_trap
+	.elseif \kind == VMI_TR_DEFER
+	call	vmi_enter_defer
+	.elseif \kind == VMI_TR_FLUSH
+	call	vmi_enter_flush
+	.elseif \kind == VMI_TR_LAZY
+	call	vmi_enter_lazy
+	.elseif \kind == VMI_TR_CPU
+	call	vmi_enter_cpu
+	.else
+	.error	"unknown transition kind"
+	.endif
+	.endif
+.endm
+
+/*
+ * ENTRY name, arg: define vmi_call_<name> and account the call. arg is
+ * the flags/mode word the transition kind looks at (DEFER, LAZY).
+ */
 .macro ENTRY name, arg=$0
 	.p2align 4, 0xcc
 	.globl	vmi_call_\name
 	.type	vmi_call_\name, @function
 vmi_call_\name:
-	pushl	\arg
-	pushl	$VMI_CALL_\name
-	call	vmi_enter
+	ENTER	VMI_KIND_\name, VMI_CALL_\name, \arg
 .endm
 
 .macro END name
@@ -73,69 +133,78 @@ vmi_call_\name:
 .endm
 
 /*
- * vmi_enter(slot, arg): count one entry in counters[slot] and charge the
- * transition model. Both arguments are on the stack and popped by us.
- * Preserves every register; clobbers EFLAGS (never IF).
+ * vmi_enter_<kind>(slot, arg), every kind but NONE: count one entry in
+ * counters[slot] and charge the transition model for that kind. Both
+ * arguments are on the stack and popped by us. Preserve every register;
+ * clobber EFLAGS (never IF). They touch memory only through SS (state)
+ * and CS (image).
+ *
+ * COUNT: ECX = the state block as SS sees it, EDX = arg, the slot's
+ * counter bumped; EAX, ECX, EDX saved for .Ldone.
  */
-	.p2align 4, 0xcc
-vmi_enter:
+.macro COUNT
 	push	%eax
 	push	%ecx
 	push	%edx
-	LOAD_STATE %ecx, %edx
-	/*
-	 * The state is written through SS. A guest may jump to IRET on a
-	 * stack segment with a base (Linux's ESPFIX stack): rebase ECX so
-	 * that SS:ECX is still the state block. Reads go through CS.
-	 */
-	mov	%ss, %eax
-	cmp	%ax, %cs:VMI_ROM_STATE_KERNEL_SS(%ecx)
-	je	1f
-	call	vmi_ss_base
-	sub	%eax, %ecx
-1:	mov	16(%esp), %eax				/* slot */
+	STATE_VIA_SS %ecx, %edx
+	mov	16(%esp), %eax				/* slot */
 	lock addl $1, %ss:VMI_ROM_STATE_COUNTERS(%ecx, %eax, 8)
 	lock adcl $0, %ss:VMI_ROM_STATE_COUNTERS+4(%ecx, %eax, 8)
-	call	1f
-1:	pop	%edx
-	movzbl	%cs:(vmi_rom_transitions - 1b)(%edx, %eax), %eax
 	mov	20(%esp), %edx				/* arg */
-	cmp	$VMI_TR_TRAP, %eax
-	je	.Ltrap
-	cmp	$VMI_TR_DEFER, %eax
-	je	.Ldefer
-	cmp	$VMI_TR_FLUSH, %eax
-	je	.Lflush
-	cmp	$VMI_TR_LAZY, %eax
-	je	.Llazy
-	cmp	$VMI_TR_CPU, %eax
-	je	.Lcpu
-	jmp	.Ldone
-.Lcpu:
-	/* Queued: CPU state inside this CPU's lazy CPU mode. */
-	call	vmi_pcpu_base
-	cmpl	$VMI_LAZY_CPU_STATE, %ss:VMI_ROM_PCPU_LAZY_MODE(%eax)
-	jne	.Ltrap
-	lock incl %ss:VMI_ROM_PCPU_PENDING(%eax)
-	lock incl %ss:VMI_ROM_PRIV_PENDING(%ecx)
-	jmp	.Ldone
-.Ldefer:
+.endm
+
+/*
+ * PCPU_BASE: ECX = state block. Out: EAX = this CPU's entry in the per-CPU
+ * array (vmi_pcpu_base inline: the hot entries save its call and saves).
+ * Clobbers EDX and EFLAGS.
+ */
+.macro PCPU_BASE
+	push	%ebx
+	push	%ecx
+	mov	$1, %eax
+	cpuid
+	shr	$24, %ebx
+	pop	%ecx
+	call	vmi_cpu_slot
+	shl	$VMI_ROM_PCPU_SHIFT, %eax
+	lea	VMI_ROM_PRIV_PCPU(%ecx, %eax), %eax
+	pop	%ebx
+.endm
+
+	.p2align 4, 0xcc
+vmi_enter_defer:
+	COUNT
 	/* Queued: DEFER flag inside this CPU's lazy MMU mode. */
 	test	$VMI_PAGE_DEFER, %edx
 	jz	.Ltrap
-	call	vmi_pcpu_base				/* EAX = this CPU */
+	PCPU_BASE					/* EAX = this CPU */
 	cmpl	$VMI_LAZY_MMU_UPDATES, %ss:VMI_ROM_PCPU_LAZY_MODE(%eax)
 	jne	.Ltrap
 	lock incl %ss:VMI_ROM_PCPU_PENDING(%eax)
 	lock incl %ss:VMI_ROM_PRIV_PENDING(%ecx)
 	jmp	.Ldone
-.Llazy:
+
+	.p2align 4, 0xcc
+vmi_enter_cpu:
+	COUNT
+	/* Queued: CPU state inside this CPU's lazy CPU mode. */
+	PCPU_BASE
+	cmpl	$VMI_LAZY_CPU_STATE, %ss:VMI_ROM_PCPU_LAZY_MODE(%eax)
+	jne	.Ltrap
+	lock incl %ss:VMI_ROM_PCPU_PENDING(%eax)
+	lock incl %ss:VMI_ROM_PRIV_PENDING(%ecx)
+	jmp	.Ldone
+
+	.p2align 4, 0xcc
+vmi_enter_lazy:
+	COUNT
 	/*
 	 * Record this CPU's mode; any change but entering MMU mode flushes
 	 * this CPU's queue (MMU updates or CPU state): one exit if it is not
 	 * empty.
 	 */
-	call	vmi_pcpu_base
+	PCPU_BASE
+	mov	20(%esp), %edx				/* the mode */
 	mov	%edx, %ss:VMI_ROM_PCPU_LAZY_MODE(%eax)
 	cmp	$VMI_LAZY_MMU_UPDATES, %edx
 	je	.Ldone
@@ -145,12 +214,20 @@ vmi_enter:
 	jz	.Ldone
 	lock subl %edx, %ss:VMI_ROM_PRIV_PENDING(%ecx)
 	jmp	.Ltrap
-.Lflush:
+
+	.p2align 4, 0xcc
+vmi_enter_flush:
+	COUNT
 	/* The exit applies this CPU's queued updates too. */
-	call	vmi_pcpu_base
+	PCPU_BASE
 	xor	%edx, %edx
 	xchg	%edx, %ss:VMI_ROM_PCPU_PENDING(%eax)
 	lock subl %edx, %ss:VMI_ROM_PRIV_PENDING(%ecx)
+	jmp	.Ltrap
+
+	.p2align 4, 0xcc
+vmi_enter_trap:
+	COUNT
 .Ltrap:
 	lock addl $1, %ss:VMI_ROM_STATE_COUNTERS+8*VMI_COUNTER_TRANSITIONS(%ecx)
 	lock adcl $0, %ss:VMI_ROM_STATE_COUNTERS+8*VMI_COUNTER_TRANSITIONS+4(%ecx)
@@ -264,9 +341,7 @@ vmi_state_ptr:
 	.p2align 4, 0xcc
 	.globl	vmi_init32
 vmi_init32:
-	pushl	$0
-	pushl	$VMI_COUNTER_INIT
-	call	vmi_enter
+	ENTER	VMI_ROM_INIT_TRANSITION, VMI_COUNTER_INIT
 	LOAD_STATE %ecx, %edx			/* SS is flat here */
 	mov	%ss, %eax
 	mov	%eax, %ss:VMI_ROM_STATE_KERNEL_SS(%ecx)
@@ -281,9 +356,7 @@ vmi_init32:
 	.p2align 4, 0xcc
 	.globl	vmi_get_reloc32
 vmi_get_reloc32:
-	pushl	$0
-	pushl	$VMI_COUNTER_GET_RELOC
-	call	vmi_enter
+	ENTER	VMI_ROM_GET_RELOC_TRANSITION, VMI_COUNTER_GET_RELOC
 	cmp	$VMI_CALL_COUNT, %eax
 	jae	1f
 	call	2f
@@ -636,9 +709,7 @@ END IRET
 	.type	vmi_call_SYSEXIT, @function
 vmi_call_SYSEXIT:
 	pushf
-	pushl	$0
-	pushl	$VMI_CALL_SYSEXIT
-	call	vmi_enter
+	ENTER	VMI_KIND_SYSEXIT, VMI_CALL_SYSEXIT
 	push	%ss
 	verw	(%esp)
 	lea	4(%esp), %esp
@@ -929,7 +1000,7 @@ END WallclockUpdated
 /**** Lazy mode ****/
 
 /*
- * SetLazyMode: EAX = mode (0 off, 1 MMU, 2 CPU). vmi_enter already set
+ * SetLazyMode: EAX = mode (0 off, 1 MMU, 2 CPU). vmi_enter_lazy already set
  * this CPU's mode (and flushed its queue when leaving MMU mode); here the
  * global copy records the last mode set on any CPU.
  */

@@ -6,8 +6,8 @@
  *
  * Consumers:
  *  - reloc.c turns it into the relocation table that GetRelocationInfo
- *    reads and into the per-slot transition-kind table that the common
- *    entry path (calls.S: vmi_enter) reads at run time;
+ *    reads; calls.S gives each entry the accounting of its transition
+ *    kind (vmi_enter_<kind>) when the ROM is built;
  *  - the test guest (tests/guest) checks the ROM against it;
  *  - rom/tools/calltab-docs makes the documentation's call table and
  *    transition kinds from it.

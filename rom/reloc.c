@@ -9,9 +9,6 @@
  * offsets; the code adds its run-time base (no absolute address is ever
  * used at run time).
  *
- * vmi_rom_transitions[] is the transition kind per counter slot (74 calls
- * plus VMI_Init and GetRelocationInfo), read by the common entry path.
- *
  * Nothing here is written at run time: the image is read-only after POST.
  */
 #include <stddef.h>
@@ -54,15 +51,6 @@ VMI_ROM_CALLS(DECL)
 __attribute__((section(".rodata.vmi_relocs"), used))
 const struct vmi_rom_reloc vmi_rom_relocs[VMI_CALL_COUNT] = {
 	VMI_ROM_CALLS(RELOC)
-};
-
-#define TRANS(nr, name, group, impl, tr) [nr] = VMI_TR_##tr,
-__attribute__((used))
-const u8 vmi_rom_transitions[VMI_COUNTER_SLOTS] = {
-	VMI_ROM_CALLS(TRANS)
-	[VMI_COUNTER_INIT] = VMI_ROM_INIT_TRANSITION,
-	[VMI_COUNTER_GET_RELOC] = VMI_ROM_GET_RELOC_TRANSITION,
-	[VMI_COUNTER_TRANSITIONS] = VMI_TR_NONE,
 };
 
 /* The table must follow abi.h's numbering exactly. */
