@@ -137,11 +137,18 @@ def program_results(serial, programs, allowed_skips=()):
 
 def lazy_problems(serial, options):
     """The lazy queue was used (or not, with vmi=nolazy); with vmi=verify
-    every issued entry was found in memory."""
+    every issued entry was found in memory; without vmi=stats nothing was
+    counted."""
     m = re.search(r"^@@lazy\n(.*?)^@@end", serial, re.M | re.S)
     if not m:
         return ["no lazy-queue statistics in the guest output"]
-    st = dict(re.findall(r"^(\w+): (\S+)$", m.group(1), re.M))
+    st = dict(re.findall(r"^(\w+): (\S+)", m.group(1), re.M))
+    if "stats" not in options:
+        problems = [] if st.get("stats") == "off" and st.get("queued") == "0" and \
+            st.get("issued") == "0" else [f"statistics counted without vmi=stats: {st}"]
+        if "verify" in options and not int(st.get("verified", 0)):
+            problems.append("vmi=verify checked no entry")
+        return problems
     if "nolazy" in options:
         return [] if st.get("enabled") == "no" and st.get("queued") == "0" else \
             [f"vmi=nolazy but the queue was used: {st}"]

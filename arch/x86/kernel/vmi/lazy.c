@@ -42,6 +42,10 @@
  *    task preempted inside a nested section keeps its depth.
  *  - vmi=nolazy leaves all of this unbound: one ROM call per update.
  *
+ * The statistics (debugfs vmi/lazy: queued, coalesced, flushes by reason,
+ * batch sizes) are counted with vmi=stats only, behind the vmi_stats
+ * static key: a NOP on every path otherwise.
+ *
  * The verification mode (vmi=verify, CONFIG_VMI_DEBUG) re-reads every
  * entry after an issue and counts the ones memory does not hold; it sits
  * behind a static key, so it costs a NOP when off. CONFIG_VMI_DEBUG also
@@ -69,7 +73,6 @@
 
 #define VMI_LAZY_BATCH_SIZE	64
 #define VMI_LAZY_INVLPG_MAX	16
-#define VMI_LAZY_COALESCE_WINDOW	4
 #define VMI_LAZY_HIST_BUCKETS	7	/* 1, 2-3, 4-7, ..., 64 */
 
 /* Flags bits that the hardware may set behind our back. */
@@ -101,14 +104,20 @@ struct vmi_lazy_batch {
 	struct vmi_lazy_entry entry[VMI_LAZY_BATCH_SIZE];
 };
 
+/* The statistics counted with vmi=stats: one u64 per CPU each. */
+enum vmi_lazy_stat {
+	VMI_LAZY_QUEUED,
+	VMI_LAZY_COALESCED,
+	VMI_LAZY_INVLPG_COLLAPSED,
+	VMI_LAZY_ISSUED,
+	VMI_LAZY_FLUSHED,			/* + enum vmi_flush_reason */
+	VMI_LAZY_BATCH = VMI_LAZY_FLUSHED + VMI_FLUSH_REASONS, /* + log2(size) */
+	VMI_LAZY_STAT_COUNT = VMI_LAZY_BATCH + VMI_LAZY_HIST_BUCKETS,
+};
+
 struct vmi_lazy_stats {
-	u64 queued;
-	u64 coalesced;
-	u64 invlpg_collapsed;
-	u64 issued;
-	u64 flushes[VMI_FLUSH_REASONS];
-	u64 batch_hist[VMI_LAZY_HIST_BUCKETS];
-	u64 verified;
+	u64 count[VMI_LAZY_STAT_COUNT];
+	u64 verified;			/* vmi=verify, with or without stats */
 	u64 mismatches;
 };
 
@@ -117,6 +126,14 @@ static DEFINE_PER_CPU(struct vmi_lazy_stats, vmi_lazy_stats);
 static bool vmi_lazy_enabled __ro_after_init;
 static bool vmi_lazy_flush_all_ok __ro_after_init;	/* FlushTLB is bound */
 static DEFINE_STATIC_KEY_FALSE(vmi_lazy_verify);
+
+/* Count @n in @stat with vmi=stats; a NOP otherwise. Preemption is off. */
+static __always_inline void vmi_lazy_count(enum vmi_lazy_stat stat,
+					   unsigned int n)
+{
+	if (vmi_stats_on())
+		raw_cpu_ptr(&vmi_lazy_stats)->count[stat] += n;
+}
 
 static const char *const vmi_flush_reason_names[VMI_FLUSH_REASONS] = {
 	[VMI_FLUSH_LEAVE]	= "leave",
@@ -154,7 +171,6 @@ static void vmi_lazy_verify_batch(struct vmi_lazy_batch *b,
 static void vmi_lazy_issue(enum vmi_flush_reason why)
 {
 	struct vmi_lazy_batch *b = this_cpu_ptr(&vmi_lazy_batch);
-	struct vmi_lazy_stats *st = this_cpu_ptr(&vmi_lazy_stats);
 	unsigned int i;
 
 	if (!b->count)
@@ -173,12 +189,12 @@ static void vmi_lazy_issue(enum vmi_flush_reason why)
 	if (b->flush_all)
 		vmi_rom_flush_tlb(b->flush_global);
 	if (static_branch_unlikely(&vmi_lazy_verify))
-		vmi_lazy_verify_batch(b, st);
+		vmi_lazy_verify_batch(b, this_cpu_ptr(&vmi_lazy_stats));
 
-	st->issued += b->count;
-	st->flushes[why]++;
-	st->batch_hist[min_t(unsigned int, ilog2(b->count),
-			     VMI_LAZY_HIST_BUCKETS - 1)]++;
+	vmi_lazy_count(VMI_LAZY_ISSUED, b->count);
+	vmi_lazy_count(VMI_LAZY_FLUSHED + why, 1);
+	vmi_lazy_count(VMI_LAZY_BATCH + min_t(unsigned int, ilog2(b->count),
+					      VMI_LAZY_HIST_BUCKETS - 1), 1);
 	b->count = 0;
 	b->invlpg = 0;
 	b->flush_all = false;
@@ -250,55 +266,47 @@ static bool vmi_lazy_active(void)
 bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
 {
 	struct vmi_lazy_batch *b;
-	struct vmi_lazy_stats *st;
-	unsigned int i, oldest;
 
 	if (!vmi_lazy_active())
 		return false;
 	b = vmi_lazy_get();
 	if (!b)
 		return false;
-	st = this_cpu_ptr(&vmi_lazy_stats);
-	st->queued++;
+	vmi_lazy_count(VMI_LAZY_QUEUED, 1);
 
 	if (op == VMI_MMU_INVLPG) {
 		b->flush_global |= (unsigned long)ptr >= TASK_SIZE_MAX;
 		if (b->flush_all) {
-			st->invlpg_collapsed++;
+			vmi_lazy_count(VMI_LAZY_INVLPG_COLLAPSED, 1);
 			goto out;
 		}
 		if (++b->invlpg > VMI_LAZY_INVLPG_MAX && vmi_lazy_flush_all_ok) {
 			/* One FlushTLB at the issue replaces them all. */
 			b->flush_all = true;
-			st->invlpg_collapsed += b->invlpg;
+			vmi_lazy_count(VMI_LAZY_INVLPG_COLLAPSED, b->invlpg);
 			goto out;
 		}
-	} else {
+	} else if (b->count) {
 		/*
-		 * Repeated updates of one entry come close together (clear,
-		 * then set): look back a few entries only.
+		 * Repeated updates of one entry come back to back (mprotect's
+		 * clear, then set): only the newest entry is compared.
 		 */
-		oldest = b->count > VMI_LAZY_COALESCE_WINDOW ?
-			 b->count - VMI_LAZY_COALESCE_WINDOW : 0;
-		for (i = b->count; i-- > oldest;) {
-			struct vmi_lazy_entry *e = &b->entry[i];
+		struct vmi_lazy_entry *e = &b->entry[b->count - 1];
 
-			if (e->ptr != ptr || e->op == VMI_MMU_INVLPG)
-				continue;
+		if (e->ptr == ptr && e->op != VMI_MMU_INVLPG) {
 			if (op == VMI_MMU_SET) {
 				/* The newest value wins. */
 				e->op = VMI_MMU_SET;
 				e->val = val;
 				e->flags = flags;
-				st->coalesced++;
+				vmi_lazy_count(VMI_LAZY_COALESCED, 1);
 				goto out;
 			}
 			if (e->op == VMI_MMU_UPDATE) {
 				e->flags = flags;
-				st->coalesced++;
+				vmi_lazy_count(VMI_LAZY_COALESCED, 1);
 				goto out;
 			}
-			break;
 		}
 	}
 
@@ -447,27 +455,24 @@ static int vmi_lazy_show(struct seq_file *m, void *unused)
 	for_each_possible_cpu(cpu) {
 		const struct vmi_lazy_stats *st = per_cpu_ptr(&vmi_lazy_stats, cpu);
 
-		sum.queued += st->queued;
-		sum.coalesced += st->coalesced;
-		sum.invlpg_collapsed += st->invlpg_collapsed;
-		sum.issued += st->issued;
+		for (i = 0; i < VMI_LAZY_STAT_COUNT; i++)
+			sum.count[i] += st->count[i];
 		sum.verified += st->verified;
 		sum.mismatches += st->mismatches;
-		for (i = 0; i < VMI_FLUSH_REASONS; i++)
-			sum.flushes[i] += st->flushes[i];
-		for (i = 0; i < VMI_LAZY_HIST_BUCKETS; i++)
-			sum.batch_hist[i] += st->batch_hist[i];
 	}
-	seq_printf(m, "enabled: %s\nverify: %s\n",
+	seq_printf(m, "enabled: %s\nverify: %s\nstats: %s\n",
 		   vmi_lazy_enabled ? "yes" : "no",
-		   static_branch_unlikely(&vmi_lazy_verify) ? "on" : "off");
+		   static_branch_unlikely(&vmi_lazy_verify) ? "on" : "off",
+		   vmi_stats_on() ? "on" : "off (boot with vmi=stats)");
 	seq_printf(m, "queued: %llu\ncoalesced: %llu\ninvlpg_collapsed: %llu\nissued: %llu\n",
-		   sum.queued, sum.coalesced, sum.invlpg_collapsed, sum.issued);
+		   sum.count[VMI_LAZY_QUEUED], sum.count[VMI_LAZY_COALESCED],
+		   sum.count[VMI_LAZY_INVLPG_COLLAPSED], sum.count[VMI_LAZY_ISSUED]);
 	for (i = 0; i < VMI_FLUSH_REASONS; i++)
 		seq_printf(m, "flush_%s: %llu\n", vmi_flush_reason_names[i],
-			   sum.flushes[i]);
+			   sum.count[VMI_LAZY_FLUSHED + i]);
 	for (i = 0; i < VMI_LAZY_HIST_BUCKETS; i++)
-		seq_printf(m, "batch_%u: %llu\n", 1u << i, sum.batch_hist[i]);
+		seq_printf(m, "batch_%u: %llu\n", 1u << i,
+			   sum.count[VMI_LAZY_BATCH + i]);
 	seq_printf(m, "verified: %llu\nmismatches: %llu\n", sum.verified,
 		   sum.mismatches);
 	return 0;
@@ -605,17 +610,15 @@ static void vmi_lazy_test_shootdown(struct seq_file *m)
 static void vmi_lazy_test_invlpg_batch(struct seq_file *m)
 {
 	unsigned long va = (unsigned long)vmi_lazy_test_invlpg_batch;
-	u64 collapsed = 0;
-	unsigned int i, cpu;
+	bool collapsed;
+	unsigned int i;
 
 	preempt_disable();
-	cpu = smp_processor_id();
-	collapsed = per_cpu(vmi_lazy_stats, cpu).invlpg_collapsed;
 	arch_enter_lazy_mmu_mode();
 	for (i = 0; i < 2 * VMI_LAZY_INVLPG_MAX; i++)
 		__flush_tlb_one_user(va);
+	collapsed = this_cpu_read(vmi_lazy_batch.flush_all);
 	arch_leave_lazy_mmu_mode();
-	collapsed = per_cpu(vmi_lazy_stats, cpu).invlpg_collapsed - collapsed;
 	preempt_enable();
 	vmi_lazy_check(m, vmi_lazy_flush_all_ok ?
 		       "invlpg-batch-collapsed-with-flushtlb" :

@@ -16,7 +16,8 @@
  *  - page-table pages are announced with AllocatePage before use and
  *    retired with ReleasePage (PT pages L1, PD/PMD pages L2, the non-PAE
  *    pgd as L2 with CLONE of the kernel half of swapper_pg_dir, once
- *    pgd_ctor() has copied it);
+ *    pgd_ctor() has copied it); an announced page carries PG_pinned until
+ *    it is retired, so a table mremap moves is not announced twice;
  *  - CR3 loads, full and single-page TLB flushes map to SetCR3, FlushTLB
  *    and InvalPage;
  *  - the tables that exist when VMI starts (swapper_pg_dir and what
@@ -44,6 +45,7 @@
 #include <linux/mm.h>
 #include <linux/sched.h>
 #include <linux/sched/task_stack.h>
+#include <linux/slab.h>
 #include <asm/paravirt.h>
 #include <asm/pgalloc.h>
 #include <asm/pgtable.h>
@@ -192,31 +194,49 @@ static void vmi_allocate_page(unsigned long pfn, u32 flags, u32 clone_pfn,
  * pmd_populate() (and pud_populate()) also run when mremap moves a whole
  * table to a new directory entry (move_normal_pmd/pud()): that table is
  * still announced and holds entries, and must not be announced again as a
- * new, zeroed one. New tables come zeroed from the page allocator, so a
- * table with any entry set is a moved one.
+ * new, zeroed one. A table page announced with AllocatePage carries
+ * PG_pinned (PG_owner_priv_1, which Xen uses the same way for the tables
+ * its hypervisor knows) until ReleasePage; the page allocator clears it
+ * on free in any case. One bit test, where scanning the page for a
+ * non-zero entry cost about 3,000 instructions per new table.
  */
-static bool vmi_table_page_is_new(unsigned long pfn)
+/* Returns false if the page was announced already (a moved table). */
+static bool vmi_table_page_mark_announced(unsigned long pfn)
 {
-	/* Early boot (max_low_pfn 0) and highmem tables are new. */
-	return pfn >= max_low_pfn ||
-	       !memchr_inv(__va(pfn << PAGE_SHIFT), 0, PAGE_SIZE);
+	if (pfn >= max_low_pfn)
+		return true;	/* the first tables (max_low_pfn 0), highmem */
+	/*
+	 * Until the memory map is set up (slab comes after it) the page
+	 * has no struct page to mark: only kernel tables are made then, and
+	 * a new one is zeroed.
+	 */
+	if (!slab_is_available())
+		return !memchr_inv(__va(PFN_PHYS(pfn)), 0, PAGE_SIZE);
+	return !TestSetPagePinned(pfn_to_page(pfn));
+}
+
+static void vmi_table_page_retired(unsigned long pfn)
+{
+	if (pfn < max_low_pfn && slab_is_available())
+		ClearPagePinned(pfn_to_page(pfn));
 }
 
 static void vmi_alloc_pte(struct mm_struct *mm, unsigned long pfn)
 {
-	if (vmi_table_page_is_new(pfn))
+	if (vmi_table_page_mark_announced(pfn))
 		vmi_allocate_page(pfn, VMI_PAGE_L1, 0, 0, 0);
 }
 
 static void vmi_alloc_pmd(struct mm_struct *mm, unsigned long pfn)
 {
-	if (vmi_table_page_is_new(pfn))
+	if (vmi_table_page_mark_announced(pfn))
 		vmi_allocate_page(pfn, VMI_PAGE_L2, 0, 0, 0);
 }
 
 static void vmi_release_page(unsigned long pfn, u32 flags)
 {
 	vmi_lazy_flush(VMI_FLUSH_MMU_CALL);
+	vmi_table_page_retired(pfn);
 	vmi_rom_call(ReleasePage, pfn, flags);
 }
 
@@ -237,12 +257,13 @@ static void vmi_release_pmd(unsigned long pfn)
  * PAE the pgd is the 32-byte PDPT, which may share its page: the PMD
  * pages below it are announced through alloc_pmd, or here when they start
  * as a copy (the kernel's PMDs, which PTI keeps per pgd). pud_populate()
- * then calls alloc_pmd for a page that is no longer zero: not announced
- * again (vmi_table_page_is_new()).
+ * then calls alloc_pmd for that page: not announced again, as it is
+ * marked (vmi_table_page_mark_announced()).
  */
 static void vmi_alloc_pmd_clone(unsigned long pfn, unsigned long clonepfn,
 				unsigned long start, unsigned long count)
 {
+	vmi_table_page_mark_announced(pfn);
 	vmi_allocate_page(pfn, VMI_PAGE_L2 | VMI_PAGE_CLONE, clonepfn, start,
 			  count);
 }

@@ -18,10 +18,13 @@
  *  - The ROM executes from its direct-map alias, which must stay executable
  *    when init_mem_mapping() rebuilds the page tables: the range is
  *    registered with the 32-bit mapping code before that happens.
+ *  - vmi=stats turns the vmi_stats static key on once static keys can
+ *    change (an early initcall); without it no statistic is counted.
  */
 #define pr_fmt(fmt) "vmi: " fmt
 
 #include <linux/init.h>
+#include <linux/jump_label.h>
 #include <linux/kernel.h>
 #include <linux/irqflags.h>
 #include <linux/memblock.h>
@@ -59,6 +62,7 @@ static const struct vmi_option vmi_option_names[] __initconst = {
 	{ "nosmp",	VMI_OPT_NOSMP },
 	{ "nolazy",	VMI_OPT_NOLAZY },
 	{ "verify",	VMI_OPT_VERIFY },
+	{ "stats",	VMI_OPT_STATS },
 #ifdef CONFIG_VMI_DEBUG
 	{ "drop-pmd-update", VMI_OPT_DROP_PMD_UPDATE },
 #endif
@@ -90,6 +94,20 @@ static void __init vmi_parse_cmdline(void)
 			pr_warn("ignoring unknown option vmi=%s\n", word);
 	}
 }
+
+DEFINE_STATIC_KEY_FALSE(vmi_stats);
+
+static int __init vmi_stats_init(void)
+{
+	if (!vmi_active || !(vmi_options & VMI_OPT_STATS))
+		return 0;
+	if (IS_ENABLED(CONFIG_DEBUG_FS))
+		static_branch_enable(&vmi_stats);
+	else
+		pr_warn("vmi=stats needs CONFIG_DEBUG_FS to show them; ignored\n");
+	return 0;
+}
+early_initcall(vmi_stats_init);
 
 /* The real parsing happened in vmi_init(); this keeps vmi= off init's argv. */
 static int __init vmi_early_param(char *arg)

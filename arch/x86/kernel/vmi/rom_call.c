@@ -21,23 +21,6 @@ DEFINE_PER_CPU(bool, vmi_rom_deferred);
 DEFINE_PER_CPU(u32, vmi_rom_lazy_mode);
 #endif
 
-void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
-{
-	if (flags & VMI_PAGE_DEFER)
-		this_cpu_write(vmi_rom_deferred, true);
-#ifdef CONFIG_X86_PAE
-	if (op == VMI_MMU_SET)
-		vmi_rom_call(SetPxELong, val, ptr, flags);
-	else
-		vmi_rom_call(UpdatePxELong, ptr, flags);
-#else
-	if (op == VMI_MMU_SET)
-		vmi_rom_call(SetPxE, (u32)val, ptr, flags);
-	else
-		vmi_rom_call(UpdatePxE, ptr, flags);
-#endif
-}
-
 void vmi_rom_invlpg(unsigned long va)
 {
 	this_cpu_write(vmi_rom_deferred, false);

@@ -28,7 +28,7 @@
 #define _VMI_ROM_CALL_H
 
 #include <linux/compiler.h>
-#include <linux/percpu-defs.h>
+#include <linux/percpu.h>
 #include <linux/types.h>
 #include <asm/vmi/abi.h>
 
@@ -51,7 +51,28 @@ DECLARE_PER_CPU(bool, vmi_rom_deferred);
 DECLARE_PER_CPU(u32, vmi_rom_lazy_mode);
 #endif
 
-void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags);
+/*
+ * Inline: the lazy queue's issue loop makes one of these per entry, and
+ * an out-of-line call would cost as many instructions as the rest of it.
+ */
+static __always_inline void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr,
+					       u64 val, u32 flags)
+{
+	if (flags & VMI_PAGE_DEFER)
+		this_cpu_write(vmi_rom_deferred, true);
+#ifdef CONFIG_X86_PAE
+	if (op == VMI_MMU_SET)
+		vmi_rom_call(SetPxELong, val, ptr, flags);
+	else
+		vmi_rom_call(UpdatePxELong, ptr, flags);
+#else
+	if (op == VMI_MMU_SET)
+		vmi_rom_call(SetPxE, (u32)val, ptr, flags);
+	else
+		vmi_rom_call(UpdatePxE, ptr, flags);
+#endif
+}
+
 void vmi_rom_invlpg(unsigned long va);
 void vmi_rom_set_cr3(unsigned long cr3);
 void vmi_rom_flush_tlb(bool global);

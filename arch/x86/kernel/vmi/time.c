@@ -170,9 +170,11 @@ static struct clocksource vmi_clocksource = {
 #define VMI_ALARM_VECTOR	X86_PLATFORM_IPI_VECTOR
 
 /*
- * Per CPU: the expiry of the pending one-shot alarm (0: none), and what
- * the interrupts said about the ROM's accuracy: fired before the expiry,
- * or how late, measured on the REAL counter in the interrupt handler.
+ * Per CPU: alarm interrupts; with vmi=stats also the expiry of the pending
+ * one-shot alarm (0: none) and what the interrupts said about the ROM's
+ * accuracy: fired before the expiry, or how late, measured on the REAL
+ * counter in the interrupt handler (one more GetCycleCounter per alarm,
+ * so only when asked for).
  */
 struct vmi_alarm_stats {
 	u64 expiry;
@@ -196,7 +198,8 @@ static int vmi_alarm_next_event(unsigned long delta,
 {
 	u64 expiry = vmi_read_real() + ((u64)delta << vmi_alarm_shift);
 
-	this_cpu_write(vmi_alarm_stats.expiry, expiry);
+	if (vmi_stats_on())
+		this_cpu_write(vmi_alarm_stats.expiry, expiry);
 	vmi_timer.set_alarm(VMI_ALARM_REAL_LVTT | VMI_ALARM_IS_ONESHOT,
 			    expiry, 0);
 	return 0;
@@ -238,7 +241,7 @@ static void vmi_alarm_interrupt(void)
 	struct vmi_alarm_stats *st = this_cpu_ptr(&vmi_alarm_stats);
 
 	st->irqs++;
-	if (st->expiry) {
+	if (vmi_stats_on() && st->expiry) {
 		u64 now = vmi_read_real();
 
 		st->timed++;

@@ -14,6 +14,7 @@
 #include <linux/init.h>
 #include <linux/build_bug.h>
 #include <linux/compiler.h>
+#include <linux/jump_label.h>
 #include <linux/linkage.h>
 #include <asm/vmi/abi.h>
 #include "rom_call.h"
@@ -30,6 +31,7 @@
 #define VMI_OPT_VERIFY	BIT(7)	/* re-check the lazy queue (VMI_DEBUG) */
 /* VMI_DEBUG: leave pmd_update native, the audit's THP negative control */
 #define VMI_OPT_DROP_PMD_UPDATE	BIT(8)
+#define VMI_OPT_STATS	BIT(9)	/* count the lazy queue's and alarms' statistics */
 
 struct vmi_rom {
 	const u8 *image;		/* direct-map address of the image */
@@ -48,6 +50,13 @@ extern struct vmi_rom vmi_rom;
 extern bool vmi_active;
 extern unsigned long vmi_options;
 extern char vmi_native_reason[96];
+
+/*
+ * vmi=stats: the statistics nobody needs to run (the lazy queue's counts,
+ * the alarms' lateness) are kept only then; otherwise each costs a NOP.
+ */
+DECLARE_STATIC_KEY_FALSE(vmi_stats);
+#define vmi_stats_on()	static_branch_unlikely(&vmi_stats)
 
 /*
  * How one slot is fed by one VMI call. A slot is a pv_ops member, or for
