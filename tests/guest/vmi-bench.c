@@ -23,6 +23,7 @@
  * all of that R times (--reps, default 3; the host takes the median).
  * Output, one line each, for the host to parse:
  *   vmi-bench: result NAME rep=K ops=N windows=W insns=I calls=C transitions=T
+ *              marks=A:B,...   (vmi_bench_mark() counts at each window's ends)
  *   vmi-bench: calls NAME rep=K Call=delta ...   (non-zero deltas only)
  * after "vmi-bench: counters N" (how many ROM counters the guest sees: 0
  * without a ROM) and before "vmi-bench: done failures=N"; the exit status is 1 if any workload
@@ -46,6 +47,7 @@
 
 struct snapshot {
 	unsigned long long tsc;
+	unsigned int mark;	/* vmi_bench_mark() calls so far, this one included */
 	int n;
 	char name[MAX_COUNTERS][24];
 	unsigned long long count[MAX_COUNTERS];
@@ -64,6 +66,7 @@ struct workload {
 struct delta {
 	int windows;
 	unsigned long long insns;
+	char marks[256];	/* "a:b,..." the marks of each window */
 	struct snapshot sum;	/* counts are deltas, names from the snapshots */
 };
 
@@ -80,6 +83,9 @@ static void add(struct delta *d, const struct snapshot *a, const struct snapshot
 	}
 	d->windows++;
 	d->insns += b->tsc - a->tsc;
+	if (strlen(d->marks) < sizeof(d->marks) - 24)
+		snprintf(d->marks + strlen(d->marks), sizeof(d->marks) - strlen(d->marks),
+			 "%s%u:%u", d->windows > 1 ? "," : "", a->mark, b->mark);
 	for (i = 0; i < d->sum.n; i++)
 		d->sum.count[i] += b->count[i] - a->count[i];
 }
@@ -94,6 +100,21 @@ static unsigned long long rdtsc(void)
 	return (unsigned long long)hi << 32 | lo;
 }
 
+/*
+ * The window marker. With `scripts/bench --rom-profile` QEMU logs every
+ * run of this function's first block (its address, from the binary's
+ * symbols, is in the log filter) next to the ROM's blocks, so the host
+ * splits the ROM's instructions at each call: those between a window's
+ * two marks ran inside it.
+ */
+static unsigned int marks;
+
+__attribute__((noinline, used)) void vmi_bench_mark(void)
+{
+	asm volatile("" ::: "memory");
+	marks++;
+}
+
 /* Counters first, TSC last: the read of the file is outside the window. */
 static void take(struct snapshot *s, int tsc_first)
 {
@@ -102,8 +123,11 @@ static void take(struct snapshot *s, int tsc_first)
 	ssize_t len = 0, r;
 	int fd;
 
-	if (tsc_first)
+	if (tsc_first) {
 		s->tsc = rdtsc();
+		vmi_bench_mark();
+		s->mark = marks;
+	}
 	s->n = 0;
 	fd = open(CALLS_FILE, O_RDONLY);
 	if (fd >= 0) {
@@ -124,8 +148,11 @@ static void take(struct snapshot *s, int tsc_first)
 		s->count[s->n] = strtoull(last + 1, NULL, 10);
 		s->n++;
 	}
-	if (!tsc_first)
+	if (!tsc_first) {
+		vmi_bench_mark();
+		s->mark = marks;
 		s->tsc = rdtsc();
+	}
 }
 
 static void report(const struct workload *w, int rep, int ops, const struct delta *d)
@@ -149,8 +176,8 @@ static void report(const struct workload *w, int rep, int ops, const struct delt
 	}
 	printf("vmi-bench: result %s rep=%d ops=%d windows=%d ", w->name, rep,
 	       ops, d->windows);
-	printf("insns=%llu calls=%llu transitions=%llu\n", d->insns, calls,
-	       transitions);
+	printf("insns=%llu calls=%llu transitions=%llu marks=%s\n", d->insns, calls,
+	       transitions, d->marks);
 	printf("vmi-bench: calls %s rep=%d%s\n", w->name, rep, detail);
 	fflush(stdout);
 }

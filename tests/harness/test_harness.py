@@ -39,7 +39,7 @@ def load(path, name):
 
 
 sys.path[:0] = [os.path.join(TOP, "scripts"), os.path.join(TOP, "tests")]
-from harness import boot, build, tap, verdict  # noqa: E402
+from harness import boot, build, execlog, tap, verdict  # noqa: E402
 from suites import boots, programs, smp, timer  # noqa: E402
 
 run_tests = load("scripts/run-tests", "run_tests")
@@ -317,6 +317,35 @@ class Watch(unittest.TestCase):
         g = self.watch("import time; time.sleep(30)", timeout=1)
         self.assertEqual(g.status, 124)
         self.assertIn("did not finish within 1 s", g.serial)
+
+
+class ExecLog(unittest.TestCase):
+    """execlog against a QEMU-shaped log written into its FIFO: block
+    lengths from in_asm, runs from exec, segments split at the marker."""
+
+    LOG = ("IN: \n0x00001000:  push %eax\n0x00001001:  pop %eax\n\n"
+           "Trace 0: 0x1 [00000000/00001000/00000000/ff000000] \n"
+           "IN: \n0x00002000:  ret\n\n"
+           "Trace 0: 0x2 [00000000/00002000/00000000/ff000000] \n"
+           "Trace 0: 0x2 [00000000/00002000/00000000/ff000000] \n"
+           "Trace 0: 0x1 [00000000/00001000/00000000/ff000000] \n"
+           "Trace 0: 0x2 [00000000/00002000/00000000/ff000000] \n")
+
+    def test_blocks_and_segments(self):
+        log = execlog.ExecLog([(0x1000, 0x3000)], marker=0x2000)
+        self.assertIn("0x1000..0x2fff", log.qemu_args())
+        with open(log.fifo, "w") as f:
+            f.write(self.LOG)
+        log.finish()
+        # Block 0x1000 (2 instructions) ran once before the first mark and
+        # once between the second and the third.
+        self.assertEqual(dict(log.per_segment()), {0: 2, 2: 2})
+        self.assertEqual(log.segments, 4)
+        whole = execlog.ExecLog()
+        with open(whole.fifo, "w") as f:
+            f.write(self.LOG)
+        whole.finish()
+        self.assertEqual(dict(whole.per_block()), {0x1000: 4, 0x2000: 3})
 
 
 class CalltabDocs(unittest.TestCase):
