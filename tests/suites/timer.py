@@ -110,15 +110,16 @@ def timer_counters(g, used):
              not any(got.values()))]
 
 
-def timer_flavour(flavour):
-    """Rate, sleeps against native, idle alarms, for one flavour; the ROM
-    and the native boot run at the same time, so host load hits them alike."""
-    hz, args = timer_hz(flavour), f"--cpus 1 --idle {TIMER_IDLE_S} --sleeps"
-    jobs = [(f"{flavour}-rom", flavour, "vmi", "", f"--expect rom --tick oneshot {args}"),
+def timer_pair(flavour, tag=""):
+    """The ROM boot and the native one, at the same time, so host load hits
+    them alike: (ROM guest, native guest)."""
+    args = f"--cpus 1 --idle {TIMER_IDLE_S} --sleeps"
+    jobs = [(f"{flavour}-rom{tag}", flavour, "vmi", "", f"--expect rom --tick oneshot {args}"),
             # The clocksource watchdog often condemns the TSC under TCG and
             # leaves the native kernel on jiffies; tsc=reliable keeps a clock
             # that can time a sleep (the ROM's is not watchdog-checked either).
-            (f"{flavour}-native", flavour, None, "tsc=reliable", f"--expect native {args}")]
+            (f"{flavour}-native{tag}", flavour, None, "tsc=reliable",
+             f"--expect native {args}")]
     out = [None, None]
     threads = [threading.Thread(target=lambda i=i: out.__setitem__(i, timer_boot(*jobs[i])))
                for i in (0, 1)]
@@ -126,9 +127,34 @@ def timer_flavour(flavour):
         t.start()
     for t in threads:
         t.join()
-    g, n = out
+    return out
+
+
+def overshoot(g, n):
+    """Sleep overshoot of the ROM boot against the native one: (text per
+    sleep, problems, whether a sleep returned early)."""
+    _, vmi_sleeps = timer_numbers(g.serial)
+    _, native_sleeps = timer_numbers(n.serial)
+    parts, problems, early = [], [], False
+    for req, stat in TIMER_OVERSHOOT_STAT.items():
+        v, nat = vmi_sleeps.get(req), native_sleeps.get(req)
+        if not v or not nat:
+            problems.append(f"{req} ns: missing numbers (vmi {v}, native {nat})")
+            continue
+        limit_ns = nat[stat] * TIMER_OVERSHOOT_FACTOR + TIMER_OVERSHOOT_SLACK_NS
+        parts.append(f"{req // 1000000} ms {stat[:-3]} {v[stat] // 1000}/{nat[stat] // 1000}")
+        early |= bool(v["early"])
+        if v["early"] or v[stat] > limit_ns:
+            problems.append(f"{req // 1000000} ms: vmi {v}, native {nat}, limit {limit_ns:.0f} ns")
+    return parts, problems if len(parts) == 3 else problems + ["not every sleep measured"], early
+
+
+def timer_flavour(flavour):
+    """Rate, sleeps against native, idle alarms, for one flavour."""
+    hz = timer_hz(flavour)
+    g, n = timer_pair(flavour)
     checks, text = timer_rate(g)
-    idle, vmi_sleeps = timer_numbers(g.serial)
+    idle, _ = timer_numbers(g.serial)
     ppm = (float(idle["rom_ns"]) / float(idle["pair_mono_ns"]) - 1) * 1e6 \
         if idle and "rom_ns" in idle and "pair_mono_ns" in idle else None
     checks += timer_counters(g, True) + [("kernel says it uses the ROM's clocks and alarms",
@@ -146,21 +172,18 @@ def timer_flavour(flavour):
            f"SetAlarm delta {alarms}, host window {host_s} s, counters {deltas}")
     judge(f"timer {flavour} native (same kernel, no ROM, tsc=reliable): sleeps never early",
           n, [])
-    _, native_sleeps = timer_numbers(n.serial)
-    parts, problems = [], []
-    for req, stat in TIMER_OVERSHOOT_STAT.items():
-        v, nat = vmi_sleeps.get(req), native_sleeps.get(req)
-        if not v or not nat:
-            problems.append(f"{req} ns: missing numbers (vmi {v}, native {nat})")
-            continue
-        limit_ns = nat[stat] * TIMER_OVERSHOOT_FACTOR + TIMER_OVERSHOOT_SLACK_NS
-        parts.append(f"{req // 1000000} ms {stat[:-3]} {v[stat] // 1000}/{nat[stat] // 1000}")
-        if v["early"] or v[stat] > limit_ns:
-            problems.append(f"{req // 1000000} ms: vmi {v}, native {nat}, limit {limit_ns:.0f} ns")
-    report(len(parts) == 3 and not problems,
+    # Overshoot is host scheduling as much as the ROM: a pair over the
+    # limit is measured once more, and that pair decides. A sleep that
+    # returned early is never retried.
+    parts, problems, early = overshoot(g, n)
+    first = ""
+    if problems and not early:
+        first = f"; first pair over the limit ({', '.join(parts)}), measured again"
+        parts, problems, early = overshoot(*timer_pair(flavour, "-again"))
+    report(not problems,
            f"timer {flavour}: sleep overshoot VMI/native in us: " + ", ".join(parts) +
-           f" (limit native*{TIMER_OVERSHOOT_FACTOR} + {TIMER_OVERSHOOT_SLACK_NS // 1000} us)",
-           "\n".join(problems))
+           f" (limit native*{TIMER_OVERSHOOT_FACTOR} + {TIMER_OVERSHOOT_SLACK_NS // 1000} us)" +
+           first, "\n".join(problems))
 
 
 def timer_idle(name, flavour, append, args, smp=1):
