@@ -20,6 +20,9 @@
 #                 bench.png; scripts/bench --table prints the last table
 #   make bench-native  benchmark (not part of make check): guest instructions
 #                 per operation, XXL=n vs XXL=y without ROM, under -icount
+#   make bench-distro [DISTRO=686-pae|686]  bench-native's workloads on
+#                 Debian's config carried to 6.12, CONFIG_VMI=n vs =y (two
+#                 distribution builds, then ten boots; not part of make check)
 #   make check-xenpv   x86_64 Xen PV: pv sites patched as in the pristine tree
 #   make distro [DISTRO=686-pae|686]  Debian bookworm's i386 config carried
 #                 to 6.12 with CONFIG_VMI=y: only VMI's options differ, it
@@ -47,7 +50,7 @@ FLAVOUR := $(if $(filter 0,$(PAE)),nopae,pae)
 FLAVOURS ?= pae nopae
 
 .PHONY: all deps tree kernel kernel-% rom initramfs boot run check bench series clean help \
-	bench-native check-xenpv conformance distro series-bisect
+	bench-native bench-distro check-xenpv conformance distro series-bisect
 
 all: kernel rom initramfs
 
@@ -121,6 +124,10 @@ check-xenpv: tree
 DISTRO ?= 686-pae
 distro: tree rom initramfs
 	@scripts/run-tests --distro $(DISTRO)
+
+bench-distro: tree initramfs
+	@scripts/distro-kernel $(DISTRO) --reference
+	@scripts/bench-native --distro $(DISTRO)
 
 check: deps
 	@scripts/run-tests $(if $(T),--only '$(T)') $(if $(filter 1,$(LIST)),--list)
