@@ -152,6 +152,14 @@ def lazy_problems(serial, options):
     if "nolazy" in options:
         return [] if st.get("enabled") == "no" and st.get("queued") == "0" else \
             [f"vmi=nolazy but the queue was used: {st}"]
+    if "romqueue" in options:
+        # Updates go to the ROM deferred as they come and only invalidations
+        # are queued, so more is issued than queued (the batch alone issues
+        # at most what it queued).
+        on = "lazy MMU updates deferred by the ROM (vmi=romqueue)" in serial
+        return [] if on and st.get("enabled") == "yes" and \
+            int(st.get("issued", 0)) > int(st.get("queued", 0)) else \
+            [f"vmi=romqueue not in effect (kernel line {on}): {st}"]
     problems = []
     if st.get("enabled") != "yes" or not int(st.get("queued", 0)) or \
             not int(st.get("flush_leave", 0)):

@@ -41,6 +41,11 @@
  *    depth in interrupt context too, where the mode reads as NONE). A
  *    task preempted inside a nested section keeps its depth.
  *  - vmi=nolazy leaves all of this unbound: one ROM call per update.
+ *  - vmi=romqueue (an experiment, off by default) keeps no updates in the
+ *    batch: each goes to the ROM at once with VMI_PAGE_DEFER, and the ROM
+ *    holds it until its next flush point, as VMware's own guest relied
+ *    on. Only invalidations are batched then. Flush points, explicit
+ *    flushes and shootdowns work as above.
  *
  * The statistics (debugfs vmi/lazy: queued, coalesced, flushes by reason,
  * batch sizes) are counted with vmi=stats only, behind the vmi_stats
@@ -124,6 +129,7 @@ struct vmi_lazy_stats {
 static DEFINE_PER_CPU(struct vmi_lazy_batch, vmi_lazy_batch);
 static DEFINE_PER_CPU(struct vmi_lazy_stats, vmi_lazy_stats);
 static bool vmi_lazy_enabled __ro_after_init;
+static bool vmi_lazy_in_rom __ro_after_init;		/* vmi=romqueue */
 static bool vmi_lazy_flush_all_ok __ro_after_init;	/* FlushTLB is bound */
 static DEFINE_STATIC_KEY_FALSE(vmi_lazy_verify);
 
@@ -269,6 +275,14 @@ bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
 
 	if (!vmi_lazy_active())
 		return false;
+	if (vmi_lazy_in_rom && op != VMI_MMU_INVLPG) {
+		/* The ROM keeps it: it is in lazy MMU mode on this CPU. */
+		preempt_disable();
+		vmi_rom_mmu_update(op, ptr, val, flags | VMI_PAGE_DEFER);
+		vmi_lazy_count(VMI_LAZY_ISSUED, 1);
+		preempt_enable();
+		return true;
+	}
 	b = vmi_lazy_get();
 	if (!b)
 		return false;
@@ -443,6 +457,9 @@ void __init vmi_lazy_init(void)
 {
 	vmi_lazy_enabled = pv_ops.mmu.lazy_mode.enter == vmi_enter_lazy_mmu;
 	vmi_lazy_flush_all_ok = vmi_rom_has(FlushTLB);
+	vmi_lazy_in_rom = vmi_lazy_enabled && (vmi_options & VMI_OPT_ROMQUEUE);
+	if (vmi_lazy_in_rom)
+		pr_info("lazy MMU updates deferred by the ROM (vmi=romqueue)\n");
 }
 
 /* Static keys can change once jump_label_init() has run. */
@@ -549,6 +566,13 @@ static void vmi_lazy_test_bh(struct seq_file *m)
 	vmi_lazy_check(m, "bh-nested-off-after-outer-leave", out_after_outer);
 }
 
+/* An update is pending: in the batch, or with vmi=romqueue in the ROM. */
+static bool vmi_lazy_holds_update(void)
+{
+	return vmi_lazy_in_rom ? this_cpu_read(vmi_rom_deferred) :
+				 this_cpu_read(vmi_lazy_batch.count) > 0;
+}
+
 /* A vmalloc page and its pte, for the checks that queue an update. */
 static pte_t *vmi_lazy_test_pte(void **page)
 {
@@ -578,7 +602,7 @@ static void vmi_lazy_test_explicit_flush(struct seq_file *m)
 	preempt_disable();
 	arch_enter_lazy_mmu_mode();
 	set_pte(ptep, *ptep);			/* queued, issued with DEFER */
-	queued = this_cpu_read(vmi_lazy_batch.count) > 0;
+	queued = vmi_lazy_holds_update();
 	arch_flush_lazy_mmu_mode();
 	applied = !this_cpu_read(vmi_lazy_batch.count) &&
 		  !this_cpu_read(vmi_rom_deferred) &&
@@ -608,7 +632,7 @@ static void vmi_lazy_test_shootdown(struct seq_file *m)
 	preempt_disable();
 	arch_enter_lazy_mmu_mode();
 	set_pte(ptep, *ptep);
-	queued = this_cpu_read(vmi_lazy_batch.count) > 0;
+	queued = vmi_lazy_holds_update();
 	__flush_tlb_multi(cpu_none_mask, &info);
 	applied = !this_cpu_read(vmi_lazy_batch.count) &&
 		  !this_cpu_read(vmi_rom_deferred) &&

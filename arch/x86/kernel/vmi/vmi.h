@@ -32,6 +32,7 @@
 /* VMI_DEBUG: leave pmd_update native, the audit's THP negative control */
 #define VMI_OPT_DROP_PMD_UPDATE	BIT(8)
 #define VMI_OPT_STATS	BIT(9)	/* count the lazy queue's and alarms' statistics */
+#define VMI_OPT_ROMQUEUE BIT(10) /* lazy updates deferred by the ROM, not queued */
 
 struct vmi_rom {
 	const u8 *image;		/* direct-map address of the image */
