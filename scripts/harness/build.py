@@ -37,6 +37,17 @@ kernel_version = "unknown"
 built = {}
 
 
+def is_pae(kernel):
+    """pae, pae-native, debian-686-pae(-novmi): a PAE kernel (booted with NX)."""
+    return kernel.startswith("pae") or "-pae" in kernel
+
+
+def xxl_off(kernel):
+    """The same config without PARAVIRT_XXL: pae -> pae-native; Debian's
+    debian-FLAVOUR -> debian-FLAVOUR-novmi (scripts/distro-kernel)."""
+    return f"{kernel}-novmi" if kernel.startswith("debian-") else f"{kernel}-native"
+
+
 def sh(cmd, log=None):
     """Run a shell command in the checkout: (status, output), output kept in LOGS/log."""
     p = subprocess.run(cmd, shell=True, cwd=TOP, stdout=subprocess.PIPE,

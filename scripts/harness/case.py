@@ -15,16 +15,11 @@ import shutil
 import tempfile
 
 from . import boot, build
-from .build import LOGS, rom
+from .build import LOGS, is_pae, rom
 from .verdict import FOUND, judge, verdict
 
 FLAVOURS = ("pae", "nopae")     # the flavours every guest suite boots
 ACTIVE = "vmi_status --expect active"
-
-
-def is_pae(flavour):
-    """pae, pae-native, debian-686-pae: a PAE kernel (booted with NX)."""
-    return flavour.startswith("pae") or flavour.endswith("-pae")
 
 
 def guest(name, flavour, rom_name=None, *, cmd="vmi_status", timeout=240, **kw):
