@@ -128,6 +128,19 @@ class RunTests(unittest.TestCase):
         self.assertEqual(check["result"], "pass")
         self.assertGreater(check["sites"], 100)
 
+    def test_lazy_queue_verdict(self):
+        def lazy(**st):
+            return "@@lazy\n" + "".join(f"{k}: {v}\n" for k, v in st.items()) + "@@end\n"
+        batched = lazy(stats="on", enabled="yes", queued=900, issued=700, flush_leave=40)
+        self.assertEqual(verdict.lazy_problems(batched, "vmi=stats"), [])
+        # vmi=romqueue: the kernel's line, and more issued than queued
+        line = "vmi: lazy MMU updates deferred by the ROM (vmi=romqueue)\n"
+        rom = lazy(stats="on", enabled="yes", queued=30, issued=700, flush_leave=2)
+        self.assertEqual(verdict.lazy_problems(line + rom, "vmi=stats,romqueue"), [])
+        self.assertTrue(verdict.lazy_problems(rom, "vmi=stats,romqueue"))
+        self.assertTrue(verdict.lazy_problems(line + batched, "vmi=stats,romqueue"))
+        self.assertTrue(verdict.lazy_problems("no section", "vmi=stats"))
+
     def test_fold_conformance_stream(self):
         tap = fixture("conformance-default.tap")
         oks = len(re.findall(r"^ok \d+ - (?!.*# SKIP)", tap, re.M))
