@@ -62,6 +62,52 @@ VMI_CALLS(EQU)
 #define KIND(nr, name, group, impl, tr) .equ VMI_KIND_##name, VMI_TR_##tr;
 VMI_ROM_CALLS(KIND)
 
+#ifndef VMI_ROM_RING
+#define VMI_ROM_RING 0
+#endif
+
+/* VMI_RING0_<name>: 1 if a RING=1 build runs the call at CPL 0. */
+#define RING0_NO(nr, name, group, impl, tr) .set VMI_RING0_##name, 0;
+VMI_ROM_CALLS(RING0_NO)
+#define RING0_YES(name) .set VMI_RING0_##name, VMI_ROM_RING;
+VMI_ROM_RING0_CALLS(RING0_YES)
+
+/*
+ * MON_CPU reg: reg = this CPU's struct vmi_mon_cpu (RING=1 builds), the
+ * base of the real GDT; SGDT works at CPL 1 (the monitor keeps UMIP off).
+ */
+.macro MON_CPU reg
+	sub	$8, %esp
+	sgdt	2(%esp)
+	mov	4(%esp), \reg
+	add	$8, %esp
+.endm
+
+/*
+ * GATE_CALL impl, stack: run impl at CPL 0 through the monitor's call
+ * gate (gate.S: vmi_mon_gate) with this call's register arguments and its
+ * first `stack` stack arguments (at most VMI_MON_GATE_PARAMS). EBX carries
+ * impl's linear address and is restored.
+ */
+.macro GATE_CALL impl, stack
+	push	%ebx
+	.if \stack == 2
+	pushl	12(%esp)
+	pushl	12(%esp)
+	.elseif \stack == 1
+	pushl	$0
+	pushl	12(%esp)
+	.else
+	pushl	$0
+	pushl	$0
+	.endif
+	call	903f
+903:	pop	%ebx
+	lea	(\impl - 903b)(%ebx), %ebx
+	lcall	$VMI_MON_GATE, $0
+	pop	%ebx
+.endm
+
 /*
  * STATE_VIA_SS reg, tmp: reg = the state block as SS sees it. The state
  * is written through SS: a guest may jump to IRET on a stack segment with
@@ -117,15 +163,23 @@ VMI_ROM_CALLS(KIND)
 .endm
 
 /*
- * ENTRY name, arg: define vmi_call_<name> and account the call. arg is
- * the flags/mode word the transition kind looks at (DEFER, LAZY).
+ * ENTRY name, arg, stack: define vmi_call_<name> and account the call.
+ * arg is the flags/mode word the transition kind looks at (DEFER, LAZY);
+ * stack is how many stack arguments the call takes. In a RING=1 build a
+ * call that needs CPL 0 crosses the monitor's gate here, and the body
+ * that follows ENTRY (vmi_mon_<name>) runs at CPL 0.
  */
-.macro ENTRY name, arg=$0
+.macro ENTRY name, arg=$0, stack=0
 	.p2align 4, 0xcc
 	.globl	vmi_call_\name
 	.type	vmi_call_\name, @function
 vmi_call_\name:
 	ENTER	VMI_KIND_\name, VMI_CALL_\name, \arg
+	.if VMI_RING0_\name
+	GATE_CALL vmi_mon_\name, \stack
+	ret
+vmi_mon_\name:
+	.endif
 .endm
 
 .macro END name
@@ -342,11 +396,50 @@ vmi_state_ptr:
 	.globl	vmi_init32
 vmi_init32:
 	ENTER	VMI_ROM_INIT_TRANSITION, VMI_COUNTER_INIT
-	LOAD_STATE %ecx, %edx			/* SS is flat here */
-	mov	%ss, %eax
-	mov	%eax, %ss:VMI_ROM_STATE_KERNEL_SS(%ecx)
+#if VMI_ROM_RING
+	mov	%cs, %eax			/* again, from ring 1: done already */
+	test	$3, %eax
+	jz	1f
 	xor	%eax, %eax
 	ret
+1:
+#endif
+	LOAD_STATE %ecx, %edx			/* SS is flat here */
+	mov	%ss, %eax
+#if VMI_ROM_RING
+	or	$1, %eax			/* the guest's SS at ring 1 */
+#endif
+	mov	%eax, %ss:VMI_ROM_STATE_KERNEL_SS(%ecx)
+#if VMI_ROM_RING
+	/*
+	 * The monitor takes the CPU (monitor.c); the guest continues at
+	 * CPL 1 with IOPL 1, on its own stack, past its call. If the monitor
+	 * cannot take it, VMI_Init fails and the guest stays native.
+	 */
+	call	vmi_mon_init
+	test	%eax, %eax
+	jnz	1f
+	pop	%ecx				/* the return address */
+	mov	%esp, %edx
+	mov	%ss, %eax
+	or	$1, %eax
+	push	%eax				/* SS */
+	push	%edx				/* ESP */
+	pushf
+	andl	$~0x3000, (%esp)
+	orl	$0x1000, (%esp)			/* EFLAGS: IOPL 1 */
+	mov	%cs, %eax
+	or	$1, %eax
+	push	%eax				/* CS */
+	push	%ecx				/* EIP */
+	xor	%eax, %eax
+	iret
+1:	mov	$-1, %eax
+	ret
+#else
+	xor	%eax, %eax
+	ret
+#endif
 
 /*
  * GetRelocationInfo: EAX = call number. Out: EDX:EAX = struct
@@ -379,50 +472,104 @@ ENTRY CPUID
 	ret
 END CPUID
 
-/* SetGDT / SetIDT: EAX = pointer to a 6-byte pseudo-descriptor. */
+/*
+ * SetGDT / SetIDT: EAX = pointer to a 6-byte pseudo-descriptor. RING=1:
+ * the monitor records the guest's tables and keeps the real ones
+ * (monitor.c), and the Get calls answer from its records at CPL 1.
+ */
 ENTRY SetGDT
+#if VMI_ROM_RING
+	jmp	vmi_mon_set_gdt
+#else
 	lgdt	(%eax)
 	ret
+#endif
 END SetGDT
 
 ENTRY SetIDT
+#if VMI_ROM_RING
+	jmp	vmi_mon_set_idt
+#else
 	lidt	(%eax)
 	ret
+#endif
 END SetIDT
 
 /* SetLDT: EAX = GDT selector of the LDT (0: none). */
 ENTRY SetLDT
+#if VMI_ROM_RING
+	jmp	vmi_mon_set_ldt
+#else
 	lldt	%ax
 	ret
+#endif
 END SetLDT
 
 /* SetTR: EAX = GDT selector of an available TSS. */
 ENTRY SetTR
+#if VMI_ROM_RING
+	jmp	vmi_mon_set_tr
+#else
 	ltr	%ax
 	ret
+#endif
 END SetTR
 
 /* GetGDT / GetIDT: EAX = pointer to a 6-byte buffer. */
 ENTRY GetGDT
+#if VMI_ROM_RING
+	push	%edx
+	MON_CPU	%edx
+	push	%ecx
+	mov	VMI_MON_CPU_VGDT_LIMIT(%edx), %ecx
+	mov	%cx, (%eax)
+	mov	VMI_MON_CPU_VGDT_BASE(%edx), %ecx
+	mov	%ecx, 2(%eax)
+	pop	%ecx
+	pop	%edx
+#else
 	sgdt	(%eax)
+#endif
 	ret
 END GetGDT
 
 ENTRY GetIDT
+#if VMI_ROM_RING
+	push	%edx
+	MON_CPU	%edx
+	push	%ecx
+	mov	VMI_MON_CPU_VIDT_LIMIT(%edx), %ecx
+	mov	%cx, (%eax)
+	mov	VMI_MON_CPU_VIDT_BASE(%edx), %ecx
+	mov	%ecx, 2(%eax)
+	pop	%ecx
+	pop	%edx
+#else
 	sidt	(%eax)
+#endif
 	ret
 END GetIDT
 
 /* GetLDT / GetTR: out EAX = selector. */
 ENTRY GetLDT
+#if VMI_ROM_RING
+	MON_CPU	%eax
+	mov	VMI_MON_CPU_VLDT(%eax), %eax
+#else
 	xor	%eax, %eax
 	sldt	%ax
+#endif
 	ret
 END GetLDT
 
 ENTRY GetTR
+#if VMI_ROM_RING
+	MON_CPU	%eax
+	mov	VMI_MON_CPU_VTR(%eax), %eax
+#else
 	xor	%eax, %eax
 	str	%ax
+#endif
 	ret
 END GetTR
 
@@ -445,16 +592,24 @@ END GetTR
 	ret
 .endm
 
-ENTRY WriteGDTEntry
+ENTRY WriteGDTEntry, stack=1
+#if VMI_ROM_RING
+	jmp	vmi_mon_write_gdt		/* and the real GDT's copy */
+#else
 	WRITE_DESC
+#endif
 END WriteGDTEntry
 
 ENTRY WriteLDTEntry
 	WRITE_DESC
 END WriteLDTEntry
 
-ENTRY WriteIDTEntry
+ENTRY WriteIDTEntry, stack=1
+#if VMI_ROM_RING
+	jmp	vmi_mon_write_idt		/* and the real gate's DPL */
+#else
 	WRITE_DESC
+#endif
 END WriteIDTEntry
 
 /*
@@ -466,11 +621,66 @@ ENTRY UpdateKernelStack
 	LOAD_STATE %ecx, %ebx
 	mov	%eax, %ss:VMI_ROM_PRIV_SS0(%ecx)
 	mov	%edx, %ss:VMI_ROM_PRIV_ESP0(%ecx)
+#if VMI_ROM_RING
+	MON_CPU	%ecx				/* where reflections from ring 3 go */
+	mov	%eax, %ss:VMI_MON_CPU_SS0(%ecx)
+	mov	%edx, %ss:VMI_MON_CPU_ESP0(%ecx)
+#endif
 	pop	%ebx
 	ret
 END UpdateKernelStack
 
-/* SetCRn: EAX = value. GetCRn: out EAX. */
+/*
+ * SetCRn: EAX = value. GetCRn: out EAX. RING=1: the monitor writes the
+ * register and keeps the guest's view, which the Get calls (and SetCR2,
+ * CR2 being the guest's own) read and write at CPL 1.
+ */
+#if VMI_ROM_RING
+.macro GET_CR field
+	MON_CPU	%eax
+	mov	\field(%eax), %eax
+	ret
+.endm
+
+ENTRY SetCR0
+	xor	%edx, %edx
+	jmp	vmi_mon_set_cr
+END SetCR0
+
+ENTRY SetCR2
+	push	%edx
+	MON_CPU	%edx
+	mov	%eax, VMI_MON_CPU_CR2(%edx)
+	pop	%edx
+	ret
+END SetCR2
+
+ENTRY SetCR3
+	mov	$3, %edx
+	jmp	vmi_mon_set_cr
+END SetCR3
+
+ENTRY SetCR4
+	mov	$4, %edx
+	jmp	vmi_mon_set_cr
+END SetCR4
+
+ENTRY GetCR0
+	GET_CR	VMI_MON_CPU_CR0
+END GetCR0
+
+ENTRY GetCR2
+	GET_CR	VMI_MON_CPU_CR2
+END GetCR2
+
+ENTRY GetCR3
+	GET_CR	VMI_MON_CPU_CR3
+END GetCR3
+
+ENTRY GetCR4
+	GET_CR	VMI_MON_CPU_CR4
+END GetCR4
+#else
 ENTRY SetCR0
 	mov	%eax, %cr0
 	ret
@@ -513,6 +723,23 @@ ENTRY GetCR4
 	mov	%cr4, %eax
 	ret
 END GetCR4
+#endif
+
+#if VMI_ROM_RING
+/*
+ * WRMSR: EAX = low, EDX = high, ECX = MSR. RDMSR: ECX = MSR, out
+ * EDX:EAX. Offered by RING=1 builds only: the monitor owns the SYSENTER
+ * MSRs (the guest's values are virtual) and reads 0 from, or ignores, an
+ * MSR the CPU refuses (counted in msr_faults).
+ */
+ENTRY WRMSR
+	jmp	vmi_mon_wrmsr
+END WRMSR
+
+ENTRY RDMSR
+	jmp	vmi_mon_rdmsr
+END RDMSR
+#endif
 
 ENTRY WBINVD
 	wbinvd
@@ -589,6 +816,12 @@ END RDTSC
 
 ENTRY CLTS
 	clts
+#if VMI_ROM_RING
+	push	%edx				/* and the guest's view of CR0 */
+	MON_CPU	%edx
+	andl	$~8, VMI_MON_CPU_CR0(%edx)
+	pop	%edx
+#endif
 	ret
 END CLTS
 
@@ -657,7 +890,13 @@ END SetInterruptMask
 .endm
 
 ENTRY IRET
-#if VMI_ROM_XFER_JUMP
+#if VMI_ROM_RING
+	/* The monitor irets (monitor.c: xfer); a refused frame faults here. */
+	lcall	$VMI_MON_XFER, $0
+	.globl	vmi_xfer_iret_ret
+vmi_xfer_iret_ret:
+	ud2
+#elif VMI_ROM_XFER_JUMP
 	VERW_IF_OUTER_RING
 	iret
 #else
@@ -708,6 +947,16 @@ END IRET
 	.globl	vmi_call_SYSEXIT
 	.type	vmi_call_SYSEXIT, @function
 vmi_call_SYSEXIT:
+#if VMI_ROM_RING
+	/* SYSEXIT needs CPL 0: the monitor irets to ring 3 instead. */
+	pushf
+	ENTER	VMI_KIND_SYSEXIT, VMI_CALL_SYSEXIT
+	popf
+	lcall	$VMI_MON_XFER, $0
+	.globl	vmi_xfer_sysexit_ret
+vmi_xfer_sysexit_ret:
+	ud2
+#endif
 	pushf
 	ENTER	VMI_KIND_SYSEXIT, VMI_CALL_SYSEXIT
 	push	%ss
@@ -725,9 +974,13 @@ vmi_call_SYSEXIT:
 
 /* Halt: enable interrupts and wait for one (sti; hlt is atomic). */
 ENTRY Halt
+#if VMI_ROM_RING
+	jmp	vmi_mon_halt			/* gate.S */
+#else
 	sti
 	hlt
 	ret
+#endif
 END Halt
 
 /*
@@ -900,7 +1153,7 @@ END FlushTLB
  * [esp+4] = first pfn. Recorded for the calling CPU and in the any-CPU
  * copy; slots >= 4 are ignored (apic.c: vmi_c_set_linear_mapping).
  */
-ENTRY SetLinearMapping
+ENTRY SetLinearMapping, stack=1
 	jmp	vmi_c_set_linear_mapping
 END SetLinearMapping
 
@@ -915,6 +1168,19 @@ ENTRY SetIOPLMask
 	and	$0x3000, %eax
 	LOAD_STATE %ecx, %edx
 	mov	%eax, %ss:VMI_ROM_PRIV_IOPL(%ecx)
+#if VMI_ROM_RING
+	/*
+	 * At CPL 0 through the gate: the EFLAGS the gate restores (12(%esp),
+	 * above the copied words) get the IOPL, never below 1, the guest's
+	 * own interrupt flag needing it.
+	 */
+	cmp	$0x1000, %eax
+	jae	1f
+	mov	$0x1000, %eax
+1:	andl	$~0x3000, 12(%esp)
+	or	%eax, 12(%esp)
+	ret
+#endif
 	pushf
 	pop	%ecx
 	and	$~0x3000, %ecx
@@ -979,7 +1245,7 @@ END GetCycleCounter
  * [esp+8] = period low/high. CancelAlarm: EAX = flags. Out: EAX = 1 if
  * the alarm was armed. GetWallclockTime: out EDX:EAX = ns since the epoch.
  */
-ENTRY SetAlarm
+ENTRY SetAlarm, stack=2
 	jmp	vmi_c_set_alarm
 END SetAlarm
 

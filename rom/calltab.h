@@ -20,6 +20,8 @@
  *                       names the call site) or, built with XFER=jump,
  *                       JUMP_REL (the guest jumps to it)
  *               NONE  - answered VMI_RELOCATION_NONE
+ *               RING  - IMPL in RING=1 builds (the monitor emulates it),
+ *                       NONE otherwise (the native instruction works)
  *   transition: the transition model (VMI_TR_*), see below.
  *
  * Groups can be switched to NONE at build time with NONE_GROUPS=a,b,...
@@ -79,8 +81,8 @@
 
 #define VMI_ROM_CALLS(X)					\
 	X(0, CPUID,		cpu,	IMPL, TRAP)		\
-	X(1, WRMSR,		cpu,	NONE, TRAP)		\
-	X(2, RDMSR,		cpu,	NONE, TRAP)		\
+	X(1, WRMSR,		cpu,	RING, TRAP)		\
+	X(2, RDMSR,		cpu,	RING, TRAP)		\
 	X(3, SetGDT,		desc,	IMPL, TRAP)		\
 	X(4, SetLDT,		desc,	IMPL, CPU)		\
 	X(5, SetIDT,		desc,	IMPL, TRAP)		\
@@ -152,6 +154,22 @@
 	X(71, WallclockUpdated,	timer,	IMPL, NONE)		\
 	X(72, SetCallbacks,	misc,	NONE, TRAP)		\
 	X(73, SetLazyMode,	lazy,	IMPL, LAZY)
+
+/*
+ * RING=1 builds: the calls whose implementation needs CPL 0, run by the
+ * monitor through the call gate (calls.S, GATE_CALL; gate.S). The other
+ * calls run at CPL 1 in the guest's context: the interrupt flag (IOPL is
+ * 1), the cached registers and descriptor-table reads, the page-table
+ * writes (the ROM writes through), the time reads. IRET and SYSEXIT cross
+ * through their own gate.
+ */
+#define VMI_ROM_RING0_CALLS(R)						\
+	R(WRMSR) R(RDMSR) R(SetGDT) R(SetIDT) R(SetLDT) R(SetTR)	\
+	R(WriteGDTEntry) R(WriteIDTEntry) R(SetCR0) R(SetCR3) R(SetCR4)	\
+	R(WBINVD) R(SetDR) R(GetDR) R(CLTS) R(Halt) R(Reboot)		\
+	R(Shutdown) R(InvalPage) R(FlushTLB) R(SetLinearMapping)	\
+	R(SetInitialAPState) R(APICWrite) R(APICRead) R(SetAlarm)	\
+	R(CancelAlarm) R(SetIOPLMask)
 
 /* The two fixed entry points have counter slots and a transition kind. */
 #define VMI_ROM_INIT_TRANSITION		VMI_TR_TRAP
@@ -231,6 +249,97 @@ struct vmi_rom_reloc {
 #define VMI_ROM_AUDIT_SCRATCH		0x4800
 #define VMI_ROM_AUDIT_PT_MIN		0x4c00
 #define VMI_ROM_AUDIT_STATE_KIB		28
+
+/*
+ * RING=1 builds (monitor.S, monitor.c; Documentation/virt/vmi/ring1.rst):
+ * the ring-0 monitor's area, at VMI_ROM_RING_OFFSET in the state block
+ * (STATE_KIB 28): the shared part (counters, escape log; 512 bytes), the
+ * real IDT (2 KiB),
+ * then one 2 KiB struct vmi_mon_cpu per CPU, whose first bytes are that
+ * CPU's real GDT (so GDTR.base finds the CPU, at CPL 0 and at CPL 1) and
+ * whose end is the monitor's stack (TSS.ESP0 and SYSENTER_ESP).
+ *
+ * The real GDT: the guest's first VMI_MON_GUEST_GDT_ENTRIES entries,
+ * copied with every DPL-0 code or data descriptor made DPL 1, then the
+ * monitor's own entries, which the guest can neither load (DPL 0) nor
+ * see (above its limit).
+ */
+#define VMI_ROM_RING_OFFSET		0x4000
+#define VMI_ROM_RING_STATE_KIB		28
+#define VMI_ROM_RING_CPUS		4
+#define VMI_MON_CPU_SIZE		2048
+#define VMI_MON_GUEST_GDT_ENTRIES	32
+#define VMI_MON_CS_INDEX		32	/* flat code, DPL 0 */
+#define VMI_MON_DS_INDEX		33	/* flat data, DPL 0 */
+#define VMI_MON_TSS_INDEX		34	/* this CPU's real TSS */
+#define VMI_MON_GATE_INDEX		35	/* call gate, DPL 1: the calls */
+#define VMI_MON_XFER_INDEX		36	/* call gate, DPL 1: IRET, SYSEXIT */
+#define VMI_MON_GDT_ENTRIES		37
+#define VMI_MON_CS			(VMI_MON_CS_INDEX * 8)
+#define VMI_MON_DS			(VMI_MON_DS_INDEX * 8)
+#define VMI_MON_TSS			(VMI_MON_TSS_INDEX * 8)
+#define VMI_MON_GATE			(VMI_MON_GATE_INDEX * 8 + 1)
+#define VMI_MON_XFER			(VMI_MON_XFER_INDEX * 8 + 1)
+#define VMI_MON_GATE_PARAMS		2	/* stack words a call may take */
+#define VMI_MON_ESCAPE_LOG		16
+#define VMI_MON_STUB_SIZE		16	/* one IDT entry stub */
+
+/* How the monitor handled an escape (struct vmi_mon_escape.action). */
+#define VMI_MON_EMULATED		1
+#define VMI_MON_REFUSED			2
+
+#ifndef __ASSEMBLER__
+struct vmi_mon_tss {
+	u32 link, esp0, ss0, esp1, ss1, esp2, ss2, cr3, eip, eflags;
+	u32 eax, ecx, edx, ebx, esp, ebp, esi, edi;
+	u32 es, cs, ss, ds, fs, gs, ldt;
+	u16 trap, iomap;
+} __packed;
+
+/* A privileged instruction that faulted instead of calling the ROM. */
+struct vmi_mon_escape {
+	u32 eip;			// guest linear address
+	u32 bytes;			// its first four bytes
+	u32 count;
+	u32 action;			// VMI_MON_EMULATED or REFUSED
+};
+
+struct vmi_mon_shared {
+	u64 gate_calls;			// calls that crossed into ring 0
+	u64 reflections;		// interrupts and exceptions reflected
+	u64 xfers;			// IRET/SYSEXIT through the monitor
+	u64 sysenters;			// SYSENTER bounced to the guest
+	u32 escapes;			// all escapes (log: the first 16 sites)
+	u32 escape_sites;		// entries used in log[]
+	u32 lost_nmis;			// NMIs that hit the monitor itself
+	u32 panic_vec;			// 0x100 + vector of a monitor fault
+	u32 panic_eip, panic_err;
+	u32 idt_ready;
+	u32 cpus;			// CPUs running the guest at ring 1
+	u32 msr_faults;			// RDMSR/WRMSR the CPU refused
+	struct vmi_mon_escape log[VMI_MON_ESCAPE_LOG];
+	u8  reserved[512 - 68 - 16 * VMI_MON_ESCAPE_LOG];
+	u64 idt[256];			// the real IDT, one for every CPU
+};
+
+struct vmi_mon_cpu {
+	u64 gdt[VMI_MON_GDT_ENTRIES];	// the real GDT: GDTR.base = here
+	struct vmi_mon_tss tss;		// the real TSS
+	u32 vgdt_base, vgdt_limit;	// the guest's GDTR
+	u32 vidt_base, vidt_limit;	// the guest's IDTR
+	u32 vtr, vldt;			// the guest's TR and LDTR selectors
+	u32 ss0, esp0;			// the guest's kernel stack (ring 1)
+	u32 cr0, cr2, cr3, cr4;		// the guest's view (CR2: the last #PF)
+	u32 sysenter_cs, sysenter_esp, sysenter_eip;	// the guest's MSRs
+	u32 active;			// 1: this CPU runs the guest at ring 1
+	u32 slot;
+	u32 halts;			// Halt calls woken by an interrupt
+	u32 escapes;			// escapes on this CPU
+	u32 sysenter_tf;		// SYSENTER came with TF set
+	u32 pad;
+	u8  stack[VMI_MON_CPU_SIZE - 8 * VMI_MON_GDT_ENTRIES - 104 - 84];
+};
+#endif
 
 #ifndef __ASSEMBLER__
 struct vmi_rom_linear {

@@ -684,9 +684,34 @@ ap_tail:
 	movl	$2, VMI_ROM_AP_VALID(%ebp)	/* taken */
 	mov	0x42(%edi), %ss
 	mov	0x30(%edi), %esp
+#if VMI_ROM_RING
+	/*
+	 * The monitor takes this CPU over as VMI_Init did the first one
+	 * (monitor.c), on the guest's stack, and the guest starts at CPL 1:
+	 * SS and CS with RPL 1, IOPL 1. A CPU the monitor has no room for
+	 * stays halted.
+	 */
+	push	%edi
+	call	vmi_mon_init
+	pop	%edi
+	test	%eax, %eax
+	jnz	ap_no_monitor
+	movzwl	0x42(%edi), %eax
+	or	$1, %eax
+	push	%eax				/* SS */
+	pushl	0x30(%edi)			/* ESP */
+	mov	0x1c(%edi), %eax
+	and	$~0x3000, %eax
+	or	$0x1000, %eax
+	push	%eax				/* EFLAGS */
+	movzwl	0x40(%edi), %eax
+	or	$1, %eax
+	push	%eax				/* CS */
+#else
 	pushl	0x1c(%edi)			/* EFLAGS */
 	movzwl	0x40(%edi), %eax
 	push	%eax				/* CS */
+#endif
 	pushl	0x18(%edi)			/* EIP */
 	pushl	0x38(%edi)			/* ESI */
 	pushl	0x3c(%edi)			/* EDI */
@@ -702,6 +727,12 @@ ap_tail:
 	pop	%edi
 	pop	%esi
 	iret
+#if VMI_ROM_RING
+ap_no_monitor:
+	cli
+	hlt
+	jmp	ap_no_monitor
+#endif
 	.code16
 
 	.section .note.GNU-stack, "", @progbits

@@ -68,10 +68,34 @@ void vmi_rom_layout(void)
 	OFFSET(VMI_ROM_AP_STARTS, offsetof(struct vmi_rom_ap, starts));
 	OFFSET(VMI_ROM_LINEAR_SIZE, sizeof(struct vmi_rom_linear));
 
+	/* RING=1: one CPU's monitor state (calltab.h: struct vmi_mon_cpu). */
+	OFFSET(VMI_MON_CPU_VGDT_BASE, offsetof(struct vmi_mon_cpu, vgdt_base));
+	OFFSET(VMI_MON_CPU_VGDT_LIMIT, offsetof(struct vmi_mon_cpu, vgdt_limit));
+	OFFSET(VMI_MON_CPU_VIDT_BASE, offsetof(struct vmi_mon_cpu, vidt_base));
+	OFFSET(VMI_MON_CPU_VIDT_LIMIT, offsetof(struct vmi_mon_cpu, vidt_limit));
+	OFFSET(VMI_MON_CPU_VTR, offsetof(struct vmi_mon_cpu, vtr));
+	OFFSET(VMI_MON_CPU_VLDT, offsetof(struct vmi_mon_cpu, vldt));
+	OFFSET(VMI_MON_CPU_SS0, offsetof(struct vmi_mon_cpu, ss0));
+	OFFSET(VMI_MON_CPU_ESP0, offsetof(struct vmi_mon_cpu, esp0));
+	OFFSET(VMI_MON_CPU_CR0, offsetof(struct vmi_mon_cpu, cr0));
+	OFFSET(VMI_MON_CPU_CR2, offsetof(struct vmi_mon_cpu, cr2));
+	OFFSET(VMI_MON_CPU_CR3, offsetof(struct vmi_mon_cpu, cr3));
+	OFFSET(VMI_MON_CPU_CR4, offsetof(struct vmi_mon_cpu, cr4));
+	/* The shared part, for the host: counters and the escape log. */
+	OFFSET(VMI_MON_GATE_CALLS, offsetof(struct vmi_mon_shared, gate_calls));
+	OFFSET(VMI_MON_REFLECTIONS, offsetof(struct vmi_mon_shared, reflections));
+	OFFSET(VMI_MON_XFERS, offsetof(struct vmi_mon_shared, xfers));
+	OFFSET(VMI_MON_SYSENTERS, offsetof(struct vmi_mon_shared, sysenters));
+	OFFSET(VMI_MON_ESCAPES, offsetof(struct vmi_mon_shared, escapes));
+	OFFSET(VMI_MON_ESCAPE_SITES, offsetof(struct vmi_mon_shared, escape_sites));
+	OFFSET(VMI_MON_LOG, offsetof(struct vmi_mon_shared, log));
+
 	/* For the host tools only. */
 	CONSTANT(VMI_ROM_MAX_CPUS);
 	CONSTANT(VMI_ROM_PCPU_SIZE);
 	CONSTANT(VMI_ROM_AP_SHIFT);
 	CONSTANT(VMI_ROM_AUDIT_OFFSET);
 	CONSTANT(VMI_COUNTER_SLOTS);
+	CONSTANT(VMI_ROM_RING_OFFSET);
+	CONSTANT(VMI_MON_ESCAPE_LOG);
 }

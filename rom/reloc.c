@@ -16,6 +16,9 @@
 #include <vmi/abi.h>
 #include "calltab.h"
 
+#ifndef VMI_ROM_RING
+#define VMI_ROM_RING 0
+#endif
 #ifndef VMI_ROM_NONE_GROUPS
 #define VMI_ROM_NONE_GROUPS 0
 #endif
@@ -30,6 +33,11 @@ enum vmi_rom_group {
 #define DECL_IMPL(name) extern const char vmi_call_##name[];
 #define DECL_XFER(name) DECL_IMPL(name)
 #define DECL_NONE(name)
+#if VMI_ROM_RING
+#define DECL_RING(name) DECL_IMPL(name)
+#else
+#define DECL_RING(name)
+#endif
 #define DECL(nr, name, group, impl, tr) DECL_##impl(name)
 VMI_ROM_CALLS(DECL)
 
@@ -46,6 +54,11 @@ VMI_ROM_CALLS(DECL)
 	{ ON(group) ? (u32)(uintptr_t)vmi_call_##name : 0,		\
 	  ON(group) ? XFER_RELOC : VMI_RELOCATION_NONE, {0} }
 #define RELOC_NONE(name, group) { 0, VMI_RELOCATION_NONE, {0} }
+#if VMI_ROM_RING
+#define RELOC_RING(name, group) RELOC_IMPL(name, group)
+#else
+#define RELOC_RING(name, group) RELOC_NONE(name, group)
+#endif
 #define RELOC(nr, name, group, impl, tr) [nr] = RELOC_##impl(name, group),
 
 __attribute__((section(".rodata.vmi_relocs"), used))
@@ -75,6 +88,17 @@ _Static_assert(sizeof(struct vmi_rom_ap) == 1 << VMI_ROM_AP_SHIFT, "ap size");
 _Static_assert((sizeof(struct vmi_rom_state) +
 		offsetof(struct vmi_rom_private, pcpu)) % 8 == 0,
 	       "pcpu[] 8-byte aligned (64-bit alarm fields)");
+#if VMI_ROM_RING
+_Static_assert(sizeof(struct vmi_mon_shared) == 512 + 256 * 8, "mon shared");
+_Static_assert(sizeof(struct vmi_mon_cpu) == VMI_MON_CPU_SIZE, "mon cpu");
+_Static_assert(sizeof(struct vmi_mon_tss) == 104, "tss");
+_Static_assert(VMI_ROM_RING_OFFSET + sizeof(struct vmi_mon_shared) +
+	       VMI_ROM_RING_CPUS * VMI_MON_CPU_SIZE <= VMI_ROM_STATE_KIB * 1024,
+	       "RING=1 needs STATE_KIB 28");
+_Static_assert(sizeof(struct vmi_rom_state) + sizeof(struct vmi_rom_private) +
+	       2 * 4096 + 1023 <= VMI_ROM_RING_OFFSET,
+	       "the AP trampoline ends below the monitor's area");
+#endif
 /* SetInitialAPState needs the trampoline: STATE_KIB >= 16 or smp NONE. */
 _Static_assert(VMI_ROM_STATE_KIB >= VMI_ROM_AP_STATE_KIB || !ON(smp),
 	       "SetInitialAPState needs STATE_KIB >= 16 (or NONE_GROUPS=smp)");

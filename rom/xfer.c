@@ -58,8 +58,12 @@ static inline u32 lsl(u32 sel)
 	return l;
 }
 
-/* 0 if iret would accept the frame, else FAULT(vector, error code). */
-static u32 iret_fault(const u32 *f)
+/*
+ * 0 if iret would accept the frame, else FAULT(vector, error code). Also
+ * the ring-0 monitor's check of an IRET to ring 3 (monitor.c).
+ */
+u32 vmi_iret_fault(const u32 *f);
+u32 vmi_iret_fault(const u32 *f)
 {
 	u32 cs = f[1] & 0xffff, rpl = cs & 3, ss, ar;
 
@@ -102,7 +106,7 @@ RP u32 vmi_c_iret_check(u32 *f)
 		u16 limit;
 		u32 base;
 	} __packed idtr;
-	u32 code = iret_fault(f), vec, lo, hi, fl, cs;
+	u32 code = vmi_iret_fault(f), vec, lo, hi, fl, cs;
 	const volatile u32 *gate;
 
 	if (!code)

@@ -33,13 +33,15 @@ ABI = _defines(ABI_H)
 ROMDEF = _defines(CALLTAB_H)
 
 
-def calltab(xfer='call'):
+def calltab(xfer='call', ring=False):
     """[(nr, name, group, reloc type, kind)] from VMI_ROM_CALLS in calltab.h.
-    xfer: how the ROM was built to answer IRET/SYSEXIT (XFER=call|jump)."""
+    xfer: how the ROM was built to answer IRET/SYSEXIT (XFER=call|jump);
+    ring: a RING=1 build (the RING calls are offered)."""
     text = open(CALLTAB_H).read()
-    rows = re.findall(r'X\((\d+),\s*(\w+),\s*(\w+),\s*(IMPL|XFER|NONE),\s*(\w+)\)',
+    rows = re.findall(r'X\((\d+),\s*(\w+),\s*(\w+),\s*(IMPL|XFER|NONE|RING),\s*(\w+)\)',
                       text)
-    reloc_type = {'NONE': 0, 'IMPL': 1, 'XFER': 2 if xfer == 'jump' else 1}
+    reloc_type = {'NONE': 0, 'IMPL': 1, 'XFER': 2 if xfer == 'jump' else 1,
+                  'RING': 1 if ring else 0}
     calls = [(int(n), name, g, reloc_type[impl], KINDS[k])
              for n, name, g, impl, k in rows]
     assert [c[0] for c in calls] == list(range(len(calls))), 'calltab order'

@@ -26,7 +26,7 @@ GUEST = KERNELS + ("rom", "initramfs")
 ROMS = {"vmi": "", "none-mmu": "NONE_GROUPS=mmu", "none-timer": "NONE_GROUPS=timer",
         "none-all": "NONE_GROUPS=all", "none-smp": "NONE_GROUPS=smp",
         "none-apic": "NONE_GROUPS=apic", "strict": "STRICT=1", "xfer-jump": "XFER=jump",
-        "no-hole": "VIRTUAL_TOP=0", "audit": "AUDIT=1"}
+        "no-hole": "VIRTUAL_TOP=0", "audit": "AUDIT=1", "ring1": "RING=1"}
 BUILDS = {f: (f"scripts/build-kernel {f}", f"kernel {f} configures (every fragment "
               "value kept) and builds") for f in KERNELS}
 BUILDS["xenpv-build"] = ("scripts/check-xenpv build", "x86_64 XEN_PV=y vmlinux builds from "

@@ -3,7 +3,7 @@
 
 Owns the suites that examine builds rather than boot them: the harness's
 own tests, the ROM's tests and its generated documentation tables, the
-conformance suite against the ROM builds with two controls, the
+conformance suite against the ROM builds (the ring-1 one included) with two controls, the
 validator's unit tests and fuzzing, the exported series (git am, subject,
 body, Signed-off-by, checkpatch --strict), the x86_64 Xen PV comparison,
 sparse and coccicheck. Programs that print TAP are folded in line by line.
@@ -70,11 +70,12 @@ def conformance(rom_name, log):
 
 
 def conformance_suite():
-    """The suite against the project ROM and its strict and jump builds,
-    and two controls: a ROM with no virtual_top hole cannot reach the APIC
+    """The suite against the project ROM and its strict, jump and ring-1
+    builds (the last runs the program at CPL 1), and two controls: a ROM with no virtual_top hole cannot reach the APIC
     without a linear-map slot (the suite must fail it), and a ROM that
     answers NONE for everything passes nothing but the header checks."""
-    for name, rom_name in (("default", "vmi"), ("strict", "strict"), ("xfer=jump", "xfer-jump")):
+    for name, rom_name in (("default", "vmi"), ("strict", "strict"), ("xfer=jump", "xfer-jump"),
+                           ("RING=1", "ring1")):
         rc, out = conformance(rom_name, f"conformance-{rom_name}.log")
         tap.fold(TAP, f"conformance {name}", rc, out)
     rc, text = conformance("no-hole", "conformance-no-hole.log")

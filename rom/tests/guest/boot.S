@@ -298,6 +298,44 @@ call_sysexit:
 	jmp	*inv_fn
 
 /*
+ * int call_sysexit_to(u32 fn, u32 user_eip): call_sysexit with another
+ * ring-3 entry (whatever brings it back must return through inv_esp).
+ */
+	.globl	call_sysexit_to
+call_sysexit_to:
+	push	%ebp
+	push	%ebx
+	push	%esi
+	push	%edi
+	mov	20(%esp), %eax
+	mov	%eax, inv_fn
+	mov	%esp, inv_esp
+	mov	24(%esp), %edx
+	mov	$user_stack_top, %ecx
+	call	*inv_fn
+
+/*
+ * int try_fault(void (*fn)(void)): call fn expecting a fault: 2 with
+ * fault_vec & co. recorded (fault_catch), 0 if fn returned.
+ */
+	.globl	try_fault
+try_fault:
+	push	%ebp
+	push	%ebx
+	push	%esi
+	push	%edi
+	mov	%esp, inv_esp
+	movl	$1, fault_expected
+	call	*20(%esp)
+	movl	$0, fault_expected
+	xor	%eax, %eax
+	pop	%edi
+	pop	%esi
+	pop	%ebx
+	pop	%ebp
+	ret
+
+/*
  * int call_iret_user(u32 fn): the same trip through the ROM's IRET with a
  * ring-3 frame (EIP, CS 0x1b, EFLAGS IF, ESP, SS 0x23) at [esp].
  */

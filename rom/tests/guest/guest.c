@@ -44,6 +44,7 @@ static const u32 call_group[VMI_CALL_COUNT] = { VMI_ROM_CALLS(GROUP) };
 #define IMPL_IMPL VMI_RELOCATION_CALL_REL
 #define IMPL_XFER 0xff	/* CALL_REL, or JUMP_REL with xfer=jump */
 #define IMPL_NONE VMI_RELOCATION_NONE
+#define IMPL_RING VMI_RELOCATION_NONE	/* this guest runs RING=0 ROMs */
 #define IMPL(nr, name, group, impl, tr) [nr] = IMPL_##impl,
 static const u8 call_impl[VMI_CALL_COUNT] = { VMI_ROM_CALLS(IMPL) };
 #define KIND(nr, name, group, impl, tr) [nr] = VMI_TR_##tr,
