@@ -317,8 +317,9 @@ struct vmi_mon_shared {
 	u32 idt_ready;
 	u32 cpus;			// CPUs running the guest at ring 1
 	u32 msr_faults;			// RDMSR/WRMSR the CPU refused
+	u32 user_io;			// ring-3 port I/O the guest's bitmap allows
 	struct vmi_mon_escape log[VMI_MON_ESCAPE_LOG];
-	u8  reserved[512 - 68 - 16 * VMI_MON_ESCAPE_LOG];
+	u8  reserved[512 - 72 - 16 * VMI_MON_ESCAPE_LOG];
 	u64 idt[256];			// the real IDT, one for every CPU
 };
 

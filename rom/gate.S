@@ -48,8 +48,8 @@
  * of the implementation, EAX/EDX/ECX = the call's register arguments,
  * two stack words copied by the gate = its stack arguments. Here:
  * [esp] EIP, CS, arg1, arg2, ESP, SS. The implementation runs as if the
- * guest had called it at CPL 0, with interrupts off; lret $8 drops the
- * copied words on both stacks.
+ * guest had called it at CPL 0, with interrupts off; the return drops the
+ * copied words on both stacks as lret $8 would.
  */
 	.p2align 4, 0xcc
 	.globl	vmi_mon_gate
@@ -67,9 +67,25 @@ vmi_mon_gate:
 	pop	%edx
 	pop	%ecx
 	call	*%ebx
+	/*
+	 * Back with iret, not popf + lret $8: the caller's IF must come back
+	 * with the return itself, or an interrupt would be taken here, in
+	 * the monitor. The gate's words become an iret frame in place:
+	 * [EIP, CS, a1, a2, ESP, SS] -> [EIP, CS, EFLAGS, ESP + 8, SS].
+	 * ECX is the calls' to clobber; EAX and EDX are their results.
+	 */
+	add	$8, %esp			/* [esp] EFLAGS, EIP, CS, a1, a2, ESP */
+	push	%ecx
+	mov	4(%esp), %ecx
+	mov	%ecx, 20(%esp)			/* a2 <- EFLAGS */
+	mov	12(%esp), %ecx
+	mov	%ecx, 16(%esp)			/* a1 <- CS */
+	mov	8(%esp), %ecx
+	mov	%ecx, 12(%esp)			/* CS <- EIP */
+	addl	$8, 24(%esp)			/* the copied words released */
+	pop	%ecx
 	add	$8, %esp
-	popf
-	lret	$8
+	iret
 	.size	vmi_mon_gate, . - vmi_mon_gate
 
 /*
@@ -91,9 +107,10 @@ vmi_mon_halt_resume:
 
 /*
  * The transfer gate (IRET, SYSEXIT; the return address tells which):
- * [esp] EIP, CS, arg1, arg2, ESP, SS of the ring-1 caller. The caller's
- * EFLAGS go where an error code would be; monitor.c builds the frame to
- * return to in place of those six words and we iret.
+ * [esp] EIP, CS, ESP, SS of the ring-1 caller (the gate copies no words:
+ * the caller may be at the very top of its stack). The caller's EFLAGS go
+ * where an error code would be; monitor.c builds the frame to return to
+ * at the top of the stack and we iret.
  */
 	.p2align 4, 0xcc
 	.globl	vmi_mon_xfer_gate

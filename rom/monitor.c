@@ -253,9 +253,10 @@ RP u32 vmi_mon_init(void)
 	c->gdt[VMI_MON_TSS_INDEX] = make_desc((u32)&c->tss, 103, 0x89, 0);
 	c->gdt[VMI_MON_GATE_INDEX] = make_gate(VMI_MON_CS, LINEAR(vmi_mon_gate),
 					       0xc, 1, VMI_MON_GATE_PARAMS);
+	/* No words copied: IRET and SYSEXIT may run at a stack's very top. */
 	c->gdt[VMI_MON_XFER_INDEX] = make_gate(VMI_MON_CS,
 					       LINEAR(vmi_mon_xfer_gate),
-					       0xc, 1, VMI_MON_GATE_PARAMS);
+					       0xc, 1, 0);
 	c->tss.ss0 = VMI_MON_DS;
 	c->tss.esp0 = (u32)stack_top(c);
 	c->tss.iomap = sizeof(c->tss);		/* no bitmap: IOPL decides */
@@ -371,13 +372,19 @@ static void write_desc(u32 base, u32 idx, u32 lo, u32 hi)
 	}
 }
 
+/*
+ * The entry is copied again from the guest's loaded table, not from the
+ * arguments: a guest may write its GDT through another alias than the one
+ * it loaded (Linux writes the direct map and loads a read-only fixmap
+ * alias of the same page), and a write to another table changes nothing.
+ */
 RP void vmi_mon_write_gdt(u32 base, u32 idx, u32 lo, u32 hi)
 {
 	struct vmi_mon_cpu *c = this_mon();
 
 	write_desc(base, idx, lo, hi);
-	if (base == c->vgdt_base && idx < VMI_MON_GUEST_GDT_ENTRIES)
-		c->gdt[idx] = shadow_desc((u64)hi << 32 | lo);
+	if (idx < VMI_MON_GUEST_GDT_ENTRIES && idx * 8 + 7 <= c->vgdt_limit)
+		c->gdt[idx] = shadow_desc(((const volatile u64 *)c->vgdt_base)[idx]);
 }
 
 RP void vmi_mon_write_idt(u32 base, u32 idx, u32 lo, u32 hi)
@@ -385,7 +392,7 @@ RP void vmi_mon_write_idt(u32 base, u32 idx, u32 lo, u32 hi)
 	struct vmi_mon_cpu *c = this_mon();
 
 	write_desc(base, idx, lo, hi);
-	if (base == c->vidt_base && idx < 256)
+	if (idx < 256)
 		refresh_idt(mon_shared(), c, idx, idx + 1);
 }
 
@@ -673,6 +680,81 @@ static int escape(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 	return 1;
 }
 
+/**** Port I/O from ring 3 ****/
+
+/*
+ * The real TSS has no I/O bitmap, so every IN/OUT at ring 3 faults here
+ * (ring 3 is above IOPL 1). The guest's own TSS says which ports its task
+ * may use (ioperm(), and iopl(3) as Linux emulates it): an access its
+ * bitmap allows is made for it; anything else gets the #GP it would get.
+ */
+static int io_allowed(struct vmi_mon_cpu *c, u32 port, u32 size)
+{
+	const volatile u8 *d, *tss, *map;
+	u32 base, limit, off, i;
+
+	if (!c->vtr || c->vtr + 7 > c->vgdt_limit)
+		return 0;
+	d = (const volatile u8 *)(c->vgdt_base + c->vtr);
+	base = d[2] | d[3] << 8 | d[4] << 16 | (u32)d[7] << 24;
+	limit = d[0] | d[1] << 8 | (d[6] & 0xf) << 16;
+	if (d[6] & 0x80)
+		limit = limit << 12 | 0xfff;
+	tss = (const volatile u8 *)base;
+	off = tss[102] | tss[103] << 8;
+	map = tss + off;
+	for (i = port; i < port + size; i++) {
+		if (off + i / 8 > limit || (map[i / 8] >> (i % 8)) & 1)
+			return 0;
+	}
+	return 1;
+}
+
+static int user_io(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
+		   struct vmi_mon_frame *f)
+{
+	const volatile u8 *ip = (const volatile u8 *)f->r.eip;
+	u32 len = 1, size = 4, port, op;
+
+	if (f->r.eflags & X86_EFLAGS_VM)
+		return 0;
+	if (ip[0] == 0x66) {
+		size = 2;
+		len = 2;
+		ip++;
+	}
+	op = ip[0];
+	if (op == 0xe4 || op == 0xe5 || op == 0xe6 || op == 0xe7) {
+		port = ip[1];
+		len++;
+	} else if (op == 0xec || op == 0xed || op == 0xee || op == 0xef) {
+		port = f->edx & 0xffff;
+	} else {
+		return 0;
+	}
+	if (!(op & 1))
+		size = 1;
+	if (!io_allowed(c, port, size))
+		return 0;
+	if (op & 2) {				/* OUT */
+		if (size == 1)
+			outb(port, f->eax);
+		else if (size == 2)
+			outw(port, f->eax);
+		else
+			outl(port, f->eax);
+	} else if (size == 1) {
+		f->eax = (f->eax & ~0xffu) | inb(port);
+	} else if (size == 2) {
+		f->eax = (f->eax & ~0xffffu) | inw(port);
+	} else {
+		f->eax = inl(port);
+	}
+	f->r.eip += len;
+	atomic_inc(sh->user_io);
+	return 1;
+}
+
 /**** IRET, SYSEXIT, SYSENTER ****/
 
 /*
@@ -683,9 +765,9 @@ static int escape(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 static u32 xfer(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 		struct vmi_mon_frame *f)
 {
-	u32 *g = &f->r.eip;	/* EIP, CS, 2 copied words, ESP, SS */
+	u32 *g = &f->r.eip;	/* EIP, CS, ESP, SS of the ring-1 caller */
 	u32 *top = stack_top(c), *fr, code;
-	u32 gate_eip = g[0], r1_cs = g[1], r1_esp = g[4], r1_ss = g[5];
+	u32 gate_eip = g[0], r1_cs = g[1], r1_esp = g[2], r1_ss = g[3];
 	u32 fl = f->err;	/* the caller's EFLAGS (gate.S) */
 	struct vmi_mon_iret r;
 
@@ -824,6 +906,9 @@ RP u32 vmi_mon_trap(struct vmi_mon_frame *f)
 		return in_monitor(sh, c, f, vec);
 	if (vec == VEC_GP && !f->err && (f->r.cs & 3) == 1 &&
 	    escape(sh, c, f))
+		return 0;
+	if (vec == VEC_GP && !f->err && (f->r.cs & 3) == 3 &&
+	    user_io(sh, c, f))
 		return 0;
 	if (vec == VEC_PF)
 		c->cr2 = read_cr(2);

@@ -32,6 +32,8 @@ RP vmi_SetAlarm_fn vmi_c_set_alarm;
 RP vmi_CancelAlarm_fn vmi_c_cancel_alarm;
 RP vmi_GetWallclockTime_fn vmi_c_get_wallclock;
 RP vmi_Shutdown_fn vmi_c_shutdown;
+RP vmi_WRMSR_fn vmi_mon_wrmsr;
+RP vmi_RDMSR_fn vmi_mon_rdmsr;
 
 extern struct vmi_rom_state *vmi_state_ptr(void);
 

@@ -390,6 +390,8 @@ struct vmi_rom_state {
  * -mregparm=3, and a caller built otherwise declares regparm(3) itself.
  */
 typedef u64 vmi_GetRelocationInfo_fn(u32 call);
+typedef void vmi_WRMSR_fn(u32 low, u32 high, u32 msr);
+typedef u64 vmi_RDMSR_fn(u32 unused_low, u32 unused_high, u32 msr);
 typedef void vmi_SetTR_fn(u32 selector);
 typedef void vmi_SetLDT_fn(u32 selector);
 typedef void vmi_WriteGDTEntry_fn(void *table, u32 index,

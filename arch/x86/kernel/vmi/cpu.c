@@ -130,6 +130,36 @@ static void vmi_load_tls(struct thread_struct *t, unsigned int cpu)
 	}
 }
 
+/*
+ * RDMSR and WRMSR, offered by a ROM that runs the kernel at CPL 1 (the
+ * instructions would fault into its monitor). The monitor answers every
+ * MSR: one the CPU refuses reads 0 and a write to it is dropped (the ROM
+ * counts them), so the _safe forms report success.
+ */
+static u64 vmi_read_msr(unsigned int msr)
+{
+	return vmi_rom_call(RDMSR, 0, 0, msr);
+}
+
+static void vmi_write_msr(unsigned int msr, unsigned int low,
+			  unsigned int high)
+{
+	vmi_rom_call(WRMSR, low, high, msr);
+}
+
+static u64 vmi_read_msr_safe(unsigned int msr, int *err)
+{
+	*err = 0;
+	return vmi_read_msr(msr);
+}
+
+static int vmi_write_msr_safe(unsigned int msr, unsigned int low,
+			      unsigned int high)
+{
+	vmi_write_msr(msr, low, high);
+	return 0;
+}
+
 static void vmi_load_sp0(unsigned long sp0)
 {
 	this_cpu_write(cpu_tss_rw.x86_tss.sp0, sp0);
@@ -139,6 +169,10 @@ static void vmi_load_sp0(unsigned long sp0)
 static const struct vmi_binding vmi_cpu_bindings[] = {
 	VMI_DIRECT(cpu.io_delay, IODelay, .nop_ok = true, .not_xxl = true),
 	VMI_WRAP(cpu.cpuid, CPUID, vmi_cpuid),
+	VMI_WRAP(cpu.read_msr, RDMSR, vmi_read_msr),
+	VMI_WRAP(cpu.write_msr, WRMSR, vmi_write_msr),
+	VMI_WRAP(cpu.read_msr_safe, RDMSR, vmi_read_msr_safe),
+	VMI_WRAP(cpu.write_msr_safe, WRMSR, vmi_write_msr_safe),
 	VMI_DIRECT(cpu.get_debugreg, GetDR),
 	VMI_DIRECT(cpu.set_debugreg, SetDR),
 	VMI_DIRECT(cpu.read_cr0, GetCR0),

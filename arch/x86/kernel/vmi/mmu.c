@@ -410,12 +410,13 @@ static void __init vmi_keep_user_ptes_low(void)
  * supervisor-only like the entry text. Only a ROM that says where its
  * writable state lives can be mapped completely; with any other ROM PTI
  * stays off (pti_check_boottime_disable(): "disabled by the paravirt
- * backend"). The kernel runs at CPL 0 (probe.c), so the entry code's own
- * CR3 switches run as on hardware.
+ * backend"). At CPL 0 the entry code's own CR3 switches run as on
+ * hardware; at CPL 1 each would fault into the ROM's monitor, so PTI stays
+ * off there too (the monitor's tables live in the kernel's direct map).
  */
 void __init vmi_pti_init(void)
 {
-	pv_info.pti_capable = !!vmi_rom.state;
+	pv_info.pti_capable = vmi_rom.state && !vmi_kernel_rpl;
 }
 
 /*

@@ -13,8 +13,9 @@
  *  - Any defect found before binding leaves the kernel native, with one
  *    "vmi:" line that names the reason. Nothing is bound until every
  *    relocation the ROM hands out has been checked.
- *  - The kernel stays at CPL 0. A ROM that returns from VMI_Init at another
- *    privilege level cannot be backed out of, so that is a panic.
+ *  - The kernel runs where VMI_Init returns: CPL 0, or CPL 1 behind a ROM
+ *    whose monitor owns ring 0 (vmi_kernel_rpl; Documentation/virt/vmi/
+ *    ring1.rst). Any other level cannot be backed out of: a panic.
  *  - The ROM executes from its direct-map alias, which must stay executable
  *    when init_mem_mapping() rebuilds the page tables: the range is
  *    registered with the 32-bit mapping code before that happens.
@@ -45,6 +46,8 @@
 
 struct vmi_rom vmi_rom __ro_after_init;
 bool vmi_active __ro_after_init;
+/* The kernel's CPL once VMI_Init returned: 0, or 1 behind a monitor. */
+unsigned int vmi_kernel_rpl __ro_after_init;
 unsigned long vmi_options __ro_after_init;
 char vmi_native_reason[96] __ro_after_init = "VMI support not initialised";
 
@@ -275,9 +278,10 @@ void __init vmi_init(void)
 	savesegment(cs, cs);
 	local_irq_restore(flags);
 
-	if ((cs & 3) != 0)
-		panic("vmi: VMI_Init returned at CPL %u; this kernel only runs at CPL 0\n",
+	if ((cs & 3) > 1)
+		panic("vmi: VMI_Init returned at CPL %u; this kernel runs at CPL 0 or 1\n",
 		      cs & 3);
+	vmi_kernel_rpl = cs & 3;
 	if (ret) {
 		x86_32_register_firmware_text(0, 0);
 		vmi_stay_native("%s", "VMI_Init failed");

@@ -49,6 +49,7 @@ struct vmi_rom {
 
 extern struct vmi_rom vmi_rom;
 extern bool vmi_active;
+extern unsigned int vmi_kernel_rpl;
 extern unsigned long vmi_options;
 extern char vmi_native_reason[96];
 
