@@ -416,6 +416,7 @@ vmi_init32:
 	 * CPL 1 with IOPL 1, on its own stack, past its call. If the monitor
 	 * cannot take it, VMI_Init fails and the guest stays native.
 	 */
+	mov	$1, %eax			/* reload DS, ES, FS, GS */
 	call	vmi_mon_init
 	test	%eax, %eax
 	jnz	1f

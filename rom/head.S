@@ -692,6 +692,7 @@ ap_tail:
 	 * stays halted.
 	 */
 	push	%edi
+	xor	%eax, %eax			/* segments: loaded below */
 	call	vmi_mon_init
 	pop	%edi
 	test	%eax, %eax

@@ -89,6 +89,10 @@ void vmi_rom_layout(void)
 	OFFSET(VMI_MON_ESCAPES, offsetof(struct vmi_mon_shared, escapes));
 	OFFSET(VMI_MON_ESCAPE_SITES, offsetof(struct vmi_mon_shared, escape_sites));
 	OFFSET(VMI_MON_LOG, offsetof(struct vmi_mon_shared, log));
+	OFFSET(VMI_MON_CPUS, offsetof(struct vmi_mon_shared, cpus));
+	OFFSET(VMI_MON_USER_IO, offsetof(struct vmi_mon_shared, user_io));
+	OFFSET(VMI_MON_MSR_FAULTS, offsetof(struct vmi_mon_shared, msr_faults));
+	OFFSET(VMI_MON_PANIC_VEC, offsetof(struct vmi_mon_shared, panic_vec));
 
 	/* For the host tools only. */
 	CONSTANT(VMI_ROM_MAX_CPUS);

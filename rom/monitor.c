@@ -215,9 +215,12 @@ static inline u32 read_cr(int n)
 
 /*
  * VMI_Init's half (calls.S returns to the guest at CPL 1 when this gives
- * 0): take this CPU over. Non-zero: the guest stays native at CPL 0.
+ * 0), and an AP's (head.S: ap_tail): take this CPU over. Non-zero: the
+ * guest stays native at CPL 0 (an AP stays halted). @reload_segments: the
+ * data segments hold the guest's selectors (VMI_Init); an AP loads its
+ * own after this.
  */
-RP u32 vmi_mon_init(void)
+RP u32 vmi_mon_init(u32 reload_segments)
 {
 	struct vmi_rom_private *p = priv();
 	struct vmi_mon_shared *sh = mon_shared();
@@ -286,13 +289,15 @@ RP u32 vmi_mon_init(void)
 	 * come from the frame of that return (calls.S).
 	 */
 	asm volatile("lgdt %0\n\t"
-		     "mov %%ds, %%eax; mov %%eax, %%ds\n\t"
-		     "mov %%es, %%eax; mov %%eax, %%es\n\t"
-		     "mov %%fs, %%eax; mov %%eax, %%fs\n\t"
-		     "mov %%gs, %%eax; mov %%eax, %%gs\n\t"
 		     "ltr %w1\n\t"
 		     "lidt %2"
-		     : : "m"(g), "r"(VMI_MON_TSS), "m"(i) : "eax", "memory");
+		     : : "m"(g), "r"(VMI_MON_TSS), "m"(i) : "memory");
+	if (reload_segments)
+		asm volatile("mov %%ds, %%eax; mov %%eax, %%ds\n\t"
+			     "mov %%es, %%eax; mov %%eax, %%es\n\t"
+			     "mov %%fs, %%eax; mov %%eax, %%fs\n\t"
+			     "mov %%gs, %%eax; mov %%eax, %%gs"
+			     : : : "eax", "memory");
 	c->active = 1;
 	atomic_inc(sh->cpus);
 	return 0;

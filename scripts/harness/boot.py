@@ -18,8 +18,11 @@ the guest: values "snap.TAG.host_ns" and "snap.TAG.NAME".
 
 Values: every counter of the state block by call name (plus Init,
 GetRelocationInfo, transitions), rom_phys and state_phys, the ROM-private
-facts the SMP tests check (priv_*) and an AUDIT=1 ROM's findings (audit_*),
-all at the offsets the ROM's generated layout.json gives.
+facts the SMP tests check (priv_*), an AUDIT=1 ROM's findings (audit_*)
+and a RING=1 ROM's monitor (mon_*: crossings, escapes and the escape
+log), all at the offsets the ROM's generated layout.json gives; and the
+kernel's CPL as the host sampled it (kernel_cplN_samples: how many looks
+found the kernel running at CPL N; halted CPUs and user code left out).
 """
 import json
 import os
@@ -98,7 +101,7 @@ def decode_state(blob, layout):
         off = layout.get("VMI_ROM_STATE_COUNTERS", 16) + 8 * slot
         if off + 8 <= len(blob):
             out[name] = struct.unpack_from("<Q", blob, off)[0]
-    for decode in (decode_private, decode_audit):
+    for decode in (decode_private, decode_audit, decode_monitor):
         try:
             out.update(decode(blob, layout))
         except (KeyError, struct.error):
@@ -134,6 +137,71 @@ def decode_audit(blob, layout):
     return {"audit_active": active, "audit_store_phys": store_phys, **out}
 
 
+MON_COUNTERS = (("gate_calls", "VMI_MON_GATE_CALLS", 8), ("reflections", "VMI_MON_REFLECTIONS", 8),
+                ("xfers", "VMI_MON_XFERS", 8), ("sysenters", "VMI_MON_SYSENTERS", 8),
+                ("escapes", "VMI_MON_ESCAPES", 4), ("user_io", "VMI_MON_USER_IO", 4),
+                ("msr_faults", "VMI_MON_MSR_FAULTS", 4), ("panic_vec", "VMI_MON_PANIC_VEC", 4))
+
+
+def decode_monitor(blob, d):
+    """A RING=1 ROM's monitor (struct vmi_mon_shared): {} unless it runs
+    a CPU."""
+    base = d["VMI_ROM_RING_OFFSET"]
+    if base + 512 > len(blob) or not _u32(blob, base + d["VMI_MON_CPUS"])[0]:
+        return {}
+    out = {"mon_cpus": _u32(blob, base + d["VMI_MON_CPUS"])[0]}
+    for name, key, size in MON_COUNTERS:
+        out[f"mon_{name}"] = struct.unpack_from("<Q" if size == 8 else "<I", blob,
+                                                base + d[key])[0]
+    sites = min(_u32(blob, base + d["VMI_MON_ESCAPE_SITES"])[0], d["VMI_MON_ESCAPE_LOG"])
+    for i in range(sites):
+        eip, insn, count, action = _u32(blob, base + d["VMI_MON_LOG"] + 16 * i, 4)
+        out.update({f"mon_escape{i}_eip": eip, f"mon_escape{i}_bytes": insn,
+                    f"mon_escape{i}_count": count, f"mon_escape{i}_emulated": int(action == 1)})
+    return out
+
+
+def symbolize(system_map, addrs):
+    """{address: "function+0xoff"} from a System.map; "?" where unknown."""
+    syms = []
+    try:
+        with open(system_map) as f:
+            for line in f:
+                a, t, name = line.split()[:3]
+                if t in "tTwW":
+                    syms.append((int(a, 16), name))
+    except (OSError, ValueError):
+        pass
+    syms.sort()
+    out = {}
+    for a in addrs:
+        best = None
+        for s_addr, name in syms:
+            if s_addr > a:
+                break
+            best = (s_addr, name)
+        out[a] = f"{best[1]}+{a - best[0]:#x}" if best and a - best[0] < 0x10000 else "?"
+    return out
+
+
+CPL_RE = re.compile(r"EIP=([0-9a-f]{8}) .*\bCPL=(\d)\b.*\bHLT=(\d)")
+
+
+def sample_cpl(monitor, samples):
+    """One look at CPU 0 through the QEMU monitor: its CPL, counted in
+    @samples when it runs kernel code (EIP at PAGE_OFFSET or above, not
+    halted)."""
+    mon = qemu.Monitor(monitor)
+    try:
+        m = CPL_RE.search(mon.command("info registers", timeout=5))
+    except OSError:
+        return
+    finally:
+        mon.close()
+    if m and int(m.group(1), 16) >= 0xc0000000 and m.group(3) == "0":
+        samples[int(m.group(2))] = samples.get(int(m.group(2)), 0) + 1
+
+
 def read_state(monitor, romlog, work, rom):
     """The ROM's values, read from guest memory now; None if it published none."""
     try:
@@ -166,7 +234,7 @@ def cmd_cpio(work, guest_cmd):
                           check=True, stdout=subprocess.PIPE).stdout
 
 
-def summary(values):
+def summary(values, system_map=None):
     """The host's account of the ROM, printed at the end of a run."""
     if values is None:
         return ["qemu-boot: ROM counters unavailable (no state published or read)"]
@@ -177,7 +245,30 @@ def summary(values):
     audit = [f"{k[6:]} {v}" for k, v in values.items() if k.startswith("audit_")]
     if audit:
         lines.append("qemu-boot: shadow audit: " + ", ".join(audit))
+    if "mon_cpus" in values:
+        lines.append("qemu-boot: ring-0 monitor: " + ", ".join(
+            f"{name.replace('_', ' ')} {values['mon_' + name]}"
+            for name in ("cpus", "gate_calls", "reflections", "xfers", "sysenters",
+                         "user_io", "msr_faults", "escapes")))
+        sites = [i for i in range(16) if f"mon_escape{i}_eip" in values]
+        names = symbolize(system_map, [values[f"mon_escape{i}_eip"] for i in sites]) \
+            if system_map else {}
+        for i in sites:
+            eip = values[f"mon_escape{i}_eip"]
+            lines.append(f"qemu-boot: escape at {eip:#010x} {names.get(eip, '?')} "
+                         f"(bytes {values[f'mon_escape{i}_bytes']:08x}) x"
+                         f"{values[f'mon_escape{i}_count']}, "
+                         f"{'emulated' if values[f'mon_escape{i}_emulated'] else 'refused'}")
     return lines
+
+
+def cpl_line(samples):
+    """The kernel's CPL as the host sampled it (the most seen; all listed)."""
+    if not samples:
+        return "qemu-boot: host-sampled kernel CPL: none (no kernel sample)"
+    seen = ", ".join(f"CPL {c}: {n}" for c, n in sorted(samples.items()))
+    return (f"qemu-boot: host-sampled kernel CPL: {max(samples, key=samples.get)} "
+            f"({seen} samples)")
 
 
 def guest_status(rc, end_rc):
@@ -221,7 +312,8 @@ def run(kernel, *, initrd=None, rom=None, pae=True, smp=1, mem="512M", append=""
             rc = subprocess.call(argv)
             return Guest(0 if rc == 0 else guest_status(rc, None)[0], "", None)
         with open(log or os.devnull, "wb") as f:
-            guest = watch(argv, work, rom, timeout, until_stop, quiet, f)
+            guest = watch(argv, work, rom, timeout, until_stop, quiet, f,
+                          system_map=os.path.join(os.path.dirname(kernel), "../../../System.map"))
         if log:
             if os.path.exists(os.path.join(work, "debugcon.log")):
                 os.replace(os.path.join(work, "debugcon.log"), log + ".debugcon")
@@ -241,7 +333,7 @@ def guest_initrd(work, parts, cmd):
     return path
 
 
-def watch(argv, work, rom, timeout, until_stop, quiet, log):
+def watch(argv, work, rom, timeout, until_stop, quiet, log, system_map=None):
     """Run QEMU until the guest ends: its serial text, with the host's
     notes (the ROM's summary, how the run ended) after it, also written
     to @log as it arrives."""
@@ -250,14 +342,17 @@ def watch(argv, work, rom, timeout, until_stop, quiet, log):
     proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT)
     out, partial, end_rc, values, snaps, why = bytearray(), b"", None, None, {}, None
-    stopped = False
+    stopped, samples, next_sample = False, {}, start + 0.5
     while True:
+        if time.time() >= next_sample and end_rc is None:
+            sample_cpl(monitor, samples)
+            next_sample = time.time() + 0.25
         remaining = timeout - (time.time() - start)
         if remaining <= 0:
             proc.kill()
             why = f"qemu-boot: guest did not finish within {timeout} s; killed"
             break
-        if not select.select([proc.stdout], [], [], min(remaining, 1.0))[0]:
+        if not select.select([proc.stdout], [], [], min(remaining, 0.25))[0]:
             if proc.poll() is not None:
                 break
             if until_stop and machine_stopped(monitor):
@@ -300,8 +395,11 @@ def watch(argv, work, rom, timeout, until_stop, quiet, log):
                                        else "did not stop")
     else:
         status, why = guest_status(rc, end_rc)
-    notes = (summary(values) if rom else []) + ([why] if why else []) + \
+    notes = (summary(values, system_map) if rom else []) + [cpl_line(samples)] + \
+        ([why] if why else []) + \
         [f"qemu-boot: guest exit status {status} after {time.time() - start:.1f} s"]
+    if values is not None:
+        values.update({f"kernel_cpl{c}_samples": n for c, n in samples.items()})
     for tag, (host_ns, snap) in snaps.items():
         values = dict(values or {}, **{f"snap.{tag}.host_ns": host_ns})
         values.update({f"snap.{tag}.{k}": v for k, v in (snap or {}).items()})
