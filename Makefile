@@ -31,14 +31,19 @@
 #                 against a ROM image (default: the project ROM)
 #   make boot [ROM=path|none] [PAE=0|1] [SMP=n] [MEM=512M] [APPEND='...']
 #             [GUEST_CMD='...'] [DEVICES=minimal|e1000] [TIMEOUT=s] [AUDIT=1]
+#             [RING=1]
 #             AUDIT=1: the ROM built with its shadow audit (build/rom-audit);
-#             the audit's findings are printed at the end
+#             the audit's findings are printed at the end. RING=1: the ROM
+#             with its ring-0 monitor (build/rom-ring1), the kernel at CPL 1;
+#             the monitor's crossings and escapes are printed at the end.
+#             Every boot ends with the kernel's CPL as the host sampled it.
 
 TOP := $(abspath .)
 BUILD := $(TOP)/build
 
 AUDIT ?= 0
-ROM ?= $(if $(filter 1,$(AUDIT)),$(BUILD)/rom-audit/vmi.rom,$(BUILD)/rom/vmi.rom)
+RING ?= 0
+ROM ?= $(if $(filter 1,$(AUDIT)),$(BUILD)/rom-audit/vmi.rom,$(if $(filter 1,$(RING)),$(BUILD)/rom-ring1/vmi.rom,$(BUILD)/rom/vmi.rom))
 PAE ?= 1
 SMP ?= 1
 MEM ?= 512M
@@ -69,10 +74,11 @@ kernel: tree
 kernel-%: tree
 	@scripts/build-kernel $*
 
-# AUDIT=0 for the default ROM: a command-line AUDIT=1 reaches sub-makes too.
+# AUDIT=0 RING=0 for the default ROM: command-line options reach sub-makes too.
 rom:
-	@$(MAKE) -s -C rom BUILD=$(BUILD)/rom AUDIT=0
-	@if [ "$(AUDIT)" = 1 ]; then $(MAKE) -s -C rom BUILD=$(BUILD)/rom-audit AUDIT=1; fi
+	@$(MAKE) -s -C rom BUILD=$(BUILD)/rom AUDIT=0 RING=0
+	@if [ "$(AUDIT)" = 1 ]; then $(MAKE) -s -C rom BUILD=$(BUILD)/rom-audit AUDIT=1 RING=0; fi
+	@if [ "$(RING)" = 1 ]; then $(MAKE) -s -C rom BUILD=$(BUILD)/rom-ring1 RING=1 AUDIT=0; fi
 
 initramfs: tree
 	@scripts/mkinitramfs

@@ -20,9 +20,10 @@ Values: every counter of the state block by call name (plus Init,
 GetRelocationInfo, transitions), rom_phys and state_phys, the ROM-private
 facts the SMP tests check (priv_*), an AUDIT=1 ROM's findings (audit_*)
 and a RING=1 ROM's monitor (mon_*: crossings, escapes and the escape
-log), all at the offsets the ROM's generated layout.json gives; and the
-kernel's CPL as the host sampled it (kernel_cplN_samples: how many looks
-found the kernel running at CPL N; halted CPUs and user code left out).
+log), all at the offsets the ROM's generated layout.json gives. Apart
+from them, Guest.cpl_samples: the kernel's CPL as the host sampled it
+(CPL -> how many looks found the kernel running there; halted CPUs, user
+code and the ROM left out).
 """
 import json
 import os
@@ -57,6 +58,7 @@ class Guest:
     def __init__(self, status, serial, values, elapsed=0.0, notes=()):
         self.status, self.serial, self.values, self.elapsed = status, serial, values, elapsed
         self.notes = list(notes)
+        self.cpl_samples = {}       # CPL -> looks that found the kernel running there
 
     def c(self, name):
         """A ROM value, 0 when absent."""
@@ -187,10 +189,14 @@ def symbolize(system_map, addrs):
 CPL_RE = re.compile(r"EIP=([0-9a-f]{8}) .*\bCPL=(\d)\b.*\bHLT=(\d)")
 
 
+# Kernel text: from PAGE_OFFSET + 1 MiB up (below lie the option ROMs,
+# the ROM's monitor among them, and the BIOS).
+KERNEL_TEXT_MIN = 0xc0100000
+
+
 def sample_cpl(monitor, samples):
     """One look at CPU 0 through the QEMU monitor: its CPL, counted in
-    @samples when it runs kernel code (EIP at PAGE_OFFSET or above, not
-    halted)."""
+    @samples when it runs kernel code (not halted, not in the ROM)."""
     mon = qemu.Monitor(monitor)
     try:
         m = CPL_RE.search(mon.command("info registers", timeout=5))
@@ -198,7 +204,7 @@ def sample_cpl(monitor, samples):
         return
     finally:
         mon.close()
-    if m and int(m.group(1), 16) >= 0xc0000000 and m.group(3) == "0":
+    if m and int(m.group(1), 16) >= KERNEL_TEXT_MIN and m.group(3) == "0":
         samples[int(m.group(2))] = samples.get(int(m.group(2)), 0) + 1
 
 
@@ -398,8 +404,7 @@ def watch(argv, work, rom, timeout, until_stop, quiet, log, system_map=None):
     notes = (summary(values, system_map) if rom else []) + [cpl_line(samples)] + \
         ([why] if why else []) + \
         [f"qemu-boot: guest exit status {status} after {time.time() - start:.1f} s"]
-    if values is not None:
-        values.update({f"kernel_cpl{c}_samples": n for c, n in samples.items()})
+
     for tag, (host_ns, snap) in snaps.items():
         values = dict(values or {}, **{f"snap.{tag}.host_ns": host_ns})
         values.update({f"snap.{tag}.{k}": v for k, v in (snap or {}).items()})
@@ -407,7 +412,9 @@ def watch(argv, work, rom, timeout, until_stop, quiet, log, system_map=None):
     # The serial console ends lines with CR LF: the text as a file read in
     # text mode would give it.
     text = re.sub(r"\r\n?", "\n", out.decode(errors="replace"))
-    return Guest(status, text + "\n".join(notes) + "\n", values, time.time() - start, notes)
+    g = Guest(status, text + "\n".join(notes) + "\n", values, time.time() - start, notes)
+    g.cpl_samples = samples
+    return g
 
 
 def machine_stopped(monitor):
