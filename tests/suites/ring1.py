@@ -2,9 +2,10 @@
 """The ring1 suite: the kernel at CPL 1 behind the ROM's ring-0 monitor.
 
 Owns the boots on the RING=1 ROM (Documentation/virt/vmi/ring1.rst):
-PAE and non-PAE, one and two CPUs, each running the VMI selftests, the mm
-stress, the signal and SYSENTER programs (and the SMP stress on two
-CPUs). The host checks, from outside the guest: the kernel's CPL as it
+PAE and non-PAE, one and two CPUs, each running the VMI selftests (the
+ring check vmi_ring among them: the kernel's CPL, user INTs, vm86
+refused), the mm stress, the signal and SYSENTER programs (and the SMP
+stress on two CPUs). The host checks, from outside the guest: the kernel's CPL as it
 sampled it through the QEMU monitor (1 here, 0 on the control boots), the
 monitor running every CPU, and no escape during the workload (the ROM is
 read when the workload starts and when it ends); the escapes of the boot
@@ -13,7 +14,9 @@ itself are listed by symbol in every boot's log and in the test's line.
 from harness.case import FLAVOURS, guest
 from harness.verdict import program_cmd, program_results, verdict
 
-PROGRAMS = ["vmi_status --expect active", "vmi_mm_stress", "vmi_signals", "vmi_sysenter"]
+PROGRAMS = ["vmi_status --expect active", "vmi_ring --expect-cpl 1", "vmi_mm_stress",
+            "vmi_signals", "vmi_sysenter"]
+CPL0_SKIP = ("vm86 refused (not tried at CPL 0)",)
 SMP_STRESS = "vmi_smp_stress --seconds 5"
 
 
@@ -60,11 +63,11 @@ def ring1_suite():
             ring1_boot(flavour, smp)
     # Controls: the same sampling finds CPL 0 on the CPL-0 ROM and native.
     for rom_name, what in (("vmi", "the CPL-0 ROM"), (None, "native")):
+        progs = ["vmi_status --expect " + ("active" if rom_name else "native"),
+                 "vmi_ring --expect-cpl 0"]
         g = guest(f"pae-cpl0-{rom_name or 'native'}", "pae", rom_name,
-                  cmd=program_cmd(["vmi_status --expect " + ("active" if rom_name else
-                                                             "native")]),
-                  append="pci=nobios")
-        problems = cpl_problems(g, 0)
+                  cmd=program_cmd(progs), append="pci=nobios")
+        problems = program_results(g.serial, progs, CPL0_SKIP) + cpl_problems(g, 0)
         if rom_name and g.c("mon_cpus"):
             problems.append("a monitor ran under the CPL-0 ROM")
         verdict(f"control: the host samples CPL 0 with {what} "

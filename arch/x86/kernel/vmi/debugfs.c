@@ -68,8 +68,8 @@ static int identity_show(struct seq_file *m, void *unused)
 	seq_printf(m, "relocations: %u call, %u jump, %u nop, %u none\n",
 		   n[VMI_RELOCATION_CALL_REL], n[VMI_RELOCATION_JUMP_REL],
 		   n[VMI_RELOCATION_NOP], n[VMI_RELOCATION_NONE]);
-	seq_printf(m, "ops_bound: %u\ncounters: %s\n", vmi_rom.bound,
-		   vmi_rom.state ? "yes" : "no");
+	seq_printf(m, "ops_bound: %u\ncounters: %s\nkernel_cpl: %u\n",
+		   vmi_rom.bound, vmi_rom.state ? "yes" : "no", vmi_kernel_rpl);
 #ifdef CONFIG_HIGHMEM
 	seq_printf(m, "kmap_local: %#lx-%#lx, %lu page table(s)\n",
 		   __fix_to_virt(FIX_KMAP_END),
