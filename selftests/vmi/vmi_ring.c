@@ -25,15 +25,14 @@
 #include "../kselftest.h"
 
 static sigjmp_buf back;
-static volatile int last_signal;
 
+/* The signal number comes back as sigsetjmp()'s value. */
 static void on_signal(int sig)
 {
-	last_signal = sig;
-	siglongjmp(back, 1);
+	siglongjmp(back, sig);
 }
 
-static int kernel_cpl(void)
+static int read_kernel_cpl(void)
 {
 	char buf[2048];
 	FILE *f = fopen("/sys/kernel/debug/vmi/identity", "r");
@@ -51,10 +50,11 @@ static int kernel_cpl(void)
 
 /* The signal an INT to @vector brings (0: none). */
 #define INT_SIGNAL(vector) ({						\
-	last_signal = 0;						\
-	if (!sigsetjmp(back, 1))					\
+	int __sig = sigsetjmp(back, 1);					\
+									\
+	if (!__sig)							\
 		asm volatile("int $" #vector ::: "memory");		\
-	last_signal; })
+	__sig; })
 
 int main(int argc, char **argv)
 {
@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 
 	ksft_print_header();
 	ksft_set_plan(3);
-	cpl = kernel_cpl();
+	cpl = read_kernel_cpl();
 	ksft_test_result(cpl == want, "kernel CPL %d (expected %d)\n", cpl, want);
 
 	sigaction(SIGSEGV, &sa, NULL);
