@@ -16,7 +16,8 @@
 #   make series-bisect [BISECT='--from N --to M --configs "pae nopae x86_64"']
 #                 build each patch of that series on its own (hours)
 #   make bench    benchmark (not part of make check): workloads native, VMI
-#                 eager and VMI lazy under -icount; build/bench/bench.md and
+#                 eager, VMI lazy and VMI lazy at ring 1 (the RING=1 ROM)
+#                 under -icount; build/bench/bench.md and
 #                 bench.png; scripts/bench --table prints the last table
 #   make bench-native  benchmark (not part of make check): guest instructions
 #                 per operation, XXL=n vs XXL=y without ROM, under -icount
@@ -108,6 +109,7 @@ run: kernel-$(FLAVOUR) rom initramfs
 BENCH_FLAVOURS ?= pae nopae
 BENCH_ARGS ?=
 bench: deps rom initramfs $(addprefix kernel-,$(BENCH_FLAVOURS))
+	@$(MAKE) -s -C rom BUILD=$(BUILD)/rom-ring1 RING=1 AUDIT=0
 	@scripts/bench --flavours '$(BENCH_FLAVOURS)' $(BENCH_ARGS)
 
 series: deps

@@ -281,12 +281,8 @@ struct vmi_rom_reloc {
 #define VMI_MON_GATE			(VMI_MON_GATE_INDEX * 8 + 1)
 #define VMI_MON_XFER			(VMI_MON_XFER_INDEX * 8 + 1)
 #define VMI_MON_GATE_PARAMS		2	/* stack words a call may take */
-#define VMI_MON_ESCAPE_LOG		16
 #define VMI_MON_STUB_SIZE		16	/* one IDT entry stub */
 
-/* How the monitor handled an escape (struct vmi_mon_escape.action). */
-#define VMI_MON_EMULATED		1
-#define VMI_MON_REFUSED			2
 
 #ifndef __ASSEMBLER__
 struct vmi_mon_tss {
@@ -296,30 +292,10 @@ struct vmi_mon_tss {
 	u16 trap, iomap;
 } __packed;
 
-/* A privileged instruction that faulted instead of calling the ROM. */
-struct vmi_mon_escape {
-	u32 eip;			// guest linear address
-	u32 bytes;			// its first four bytes
-	u32 count;
-	u32 action;			// VMI_MON_EMULATED or REFUSED
-};
-
+/* The shared part: the report (abi.h), then the real IDT. */
 struct vmi_mon_shared {
-	u64 gate_calls;			// calls that crossed into ring 0
-	u64 reflections;		// interrupts and exceptions reflected
-	u64 xfers;			// IRET/SYSEXIT through the monitor
-	u64 sysenters;			// SYSENTER bounced to the guest
-	u32 escapes;			// all escapes (log: the first 16 sites)
-	u32 escape_sites;		// entries used in log[]
-	u32 lost_nmis;			// NMIs that hit the monitor itself
-	u32 panic_vec;			// 0x100 + vector of a monitor fault
-	u32 panic_eip, panic_err;
-	u32 idt_ready;
-	u32 cpus;			// CPUs running the guest at ring 1
-	u32 msr_faults;			// RDMSR/WRMSR the CPU refused
-	u32 user_io;			// ring-3 port I/O the guest's bitmap allows
-	struct vmi_mon_escape log[VMI_MON_ESCAPE_LOG];
-	u8  reserved[512 - 72 - 16 * VMI_MON_ESCAPE_LOG];
+	struct vmi_monitor_report r;
+	u8  reserved[512 - sizeof(struct vmi_monitor_report)];
 	u64 idt[256];			// the real IDT, one for every CPU
 };
 

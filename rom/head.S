@@ -40,6 +40,7 @@
 #define EXT_STATE_SIZE	(VMI_EXT_OFFSET + 12)
 #define EXT_TEST_FLAGS	(VMI_EXT_OFFSET + 16)
 #define EXT_AUDIT_PHYS	(VMI_EXT_OFFSET + 20)
+#define EXT_MONITOR_PHYS (VMI_EXT_OFFSET + 24)
 
 #define BDA_SEG		0x40
 #define BDA_MEM_KIB	0x13
@@ -62,6 +63,7 @@ rom_start:
 vmi_rom_test_flags:
 	.long	0				/* test_flags: set by mutate */
 	.long	0				/* audit_phys: set at POST */
+	.long	0				/* monitor_phys: set at POST */
 	.org	VMI_ROM_POST_CSUM_OFFSET
 	.byte	0				/* POST checksum fix-up byte */
 
@@ -331,6 +333,10 @@ publish_ext_block:
 	mov	%ebx, EXT_ROM_PHYS
 	mov	%edx, EXT_STATE_PHYS
 	movl	$(VMI_ROM_STATE_KIB * 1024), EXT_STATE_SIZE
+#if VMI_ROM_RING
+	lea	VMI_ROM_RING_OFFSET(%edx), %eax	/* the monitor's report */
+	mov	%eax, EXT_MONITOR_PHYS
+#endif
 	ret
 
 /*

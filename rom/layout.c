@@ -82,17 +82,17 @@ void vmi_rom_layout(void)
 	OFFSET(VMI_MON_CPU_CR3, offsetof(struct vmi_mon_cpu, cr3));
 	OFFSET(VMI_MON_CPU_CR4, offsetof(struct vmi_mon_cpu, cr4));
 	/* The shared part, for the host: counters and the escape log. */
-	OFFSET(VMI_MON_GATE_CALLS, offsetof(struct vmi_mon_shared, gate_calls));
-	OFFSET(VMI_MON_REFLECTIONS, offsetof(struct vmi_mon_shared, reflections));
-	OFFSET(VMI_MON_XFERS, offsetof(struct vmi_mon_shared, xfers));
-	OFFSET(VMI_MON_SYSENTERS, offsetof(struct vmi_mon_shared, sysenters));
-	OFFSET(VMI_MON_ESCAPES, offsetof(struct vmi_mon_shared, escapes));
-	OFFSET(VMI_MON_ESCAPE_SITES, offsetof(struct vmi_mon_shared, escape_sites));
-	OFFSET(VMI_MON_LOG, offsetof(struct vmi_mon_shared, log));
-	OFFSET(VMI_MON_CPUS, offsetof(struct vmi_mon_shared, cpus));
-	OFFSET(VMI_MON_USER_IO, offsetof(struct vmi_mon_shared, user_io));
-	OFFSET(VMI_MON_MSR_FAULTS, offsetof(struct vmi_mon_shared, msr_faults));
-	OFFSET(VMI_MON_PANIC_VEC, offsetof(struct vmi_mon_shared, panic_vec));
+	OFFSET(VMI_MON_GATE_CALLS, offsetof(struct vmi_mon_shared, r.gate_calls));
+	OFFSET(VMI_MON_REFLECTIONS, offsetof(struct vmi_mon_shared, r.reflections));
+	OFFSET(VMI_MON_XFERS, offsetof(struct vmi_mon_shared, r.xfers));
+	OFFSET(VMI_MON_SYSENTERS, offsetof(struct vmi_mon_shared, r.sysenters));
+	OFFSET(VMI_MON_ESCAPES, offsetof(struct vmi_mon_shared, r.escapes));
+	OFFSET(VMI_MON_ESCAPE_SITES, offsetof(struct vmi_mon_shared, r.escape_sites));
+	OFFSET(VMI_MON_LOG, offsetof(struct vmi_mon_shared, r.log));
+	OFFSET(VMI_MON_CPUS, offsetof(struct vmi_mon_shared, r.cpus));
+	OFFSET(VMI_MON_USER_IO, offsetof(struct vmi_mon_shared, r.user_io));
+	OFFSET(VMI_MON_MSR_FAULTS, offsetof(struct vmi_mon_shared, r.msr_faults));
+	OFFSET(VMI_MON_PANIC_VEC, offsetof(struct vmi_mon_shared, r.panic_vec));
 
 	/* For the host tools only. */
 	CONSTANT(VMI_ROM_MAX_CPUS);
@@ -101,5 +101,5 @@ void vmi_rom_layout(void)
 	CONSTANT(VMI_ROM_AUDIT_OFFSET);
 	CONSTANT(VMI_COUNTER_SLOTS);
 	CONSTANT(VMI_ROM_RING_OFFSET);
-	CONSTANT(VMI_MON_ESCAPE_LOG);
+	CONSTANT(VMI_MONITOR_ESCAPE_LOG);
 }

@@ -264,9 +264,9 @@ RP u32 vmi_mon_init(u32 reload_segments)
 	c->tss.esp0 = (u32)stack_top(c);
 	c->tss.iomap = sizeof(c->tss);		/* no bitmap: IOPL decides */
 
-	if (!sh->idt_ready) {
+	if (!sh->r.idt_ready) {
 		refresh_idt(sh, c, 0, 256);
-		sh->idt_ready = 1;
+		sh->r.idt_ready = 1;
 	}
 
 	if (msr_read(MSR_SYSENTER_CS, &v))
@@ -299,7 +299,7 @@ RP u32 vmi_mon_init(u32 reload_segments)
 			     "mov %%gs, %%eax; mov %%eax, %%gs"
 			     : : : "eax", "memory");
 	c->active = 1;
-	atomic_inc(sh->cpus);
+	atomic_inc(sh->r.cpus);
 	return 0;
 }
 
@@ -460,7 +460,7 @@ RP void vmi_mon_wrmsr(u32 lo, u32 hi, u32 msr)
 	u64 v = (u64)hi << 32 | lo;
 
 	if (!wrmsr_virtual(this_mon(), msr, v) && !msr_write(msr, v))
-		atomic_inc(mon_shared()->msr_faults);
+		atomic_inc(mon_shared()->r.msr_faults);
 }
 
 RP u64 vmi_mon_rdmsr(u32 unused_lo, u32 unused_hi, u32 msr)
@@ -470,7 +470,7 @@ RP u64 vmi_mon_rdmsr(u32 unused_lo, u32 unused_hi, u32 msr)
 	(void)unused_lo;
 	(void)unused_hi;
 	if (!rdmsr_virtual(this_mon(), msr, &v) && !msr_read(msr, &v)) {
-		atomic_inc(mon_shared()->msr_faults);
+		atomic_inc(mon_shared()->r.msr_faults);
 		v = 0;
 	}
 	return v;
@@ -517,16 +517,16 @@ static int reflect(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 	r->eflags = (fl & ~X86_EFLAGS_IOPL) | X86_EFLAGS_IOPL1;
 	r->esp = (u32)sp;
 	r->ss = ss;
-	atomic_inc64(sh->reflections);
+	atomic_inc64(sh->r.reflections);
 	return 1;
 }
 
 static __attribute__((noreturn)) void stop(struct vmi_mon_shared *sh,
 					   u32 vec, u32 eip, u32 err)
 {
-	sh->panic_vec = 0x100 | vec;
-	sh->panic_eip = eip;
-	sh->panic_err = err;
+	sh->r.panic_vec = 0x100 | vec;
+	sh->r.panic_eip = eip;
+	sh->r.panic_err = err;
 	vmi_mon_say_fault();
 	vmi_c_shutdown();
 	for (;;)
@@ -552,23 +552,23 @@ static u32 *gpr(struct vmi_mon_frame *f, u32 n)
 static void log_escape(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 		       u32 eip, u32 bytes, u32 action)
 {
-	u32 i, n = sh->escape_sites;
+	u32 i, n = sh->r.escape_sites;
 
-	atomic_inc(sh->escapes);
+	atomic_inc(sh->r.escapes);
 	c->escapes++;
-	for (i = 0; i < n && i < VMI_MON_ESCAPE_LOG; i++) {
-		if (sh->log[i].eip == eip) {
-			atomic_inc(sh->log[i].count);
+	for (i = 0; i < n && i < VMI_MONITOR_ESCAPE_LOG; i++) {
+		if (sh->r.log[i].eip == eip) {
+			atomic_inc(sh->r.log[i].count);
 			return;
 		}
 	}
-	if (n >= VMI_MON_ESCAPE_LOG)
+	if (n >= VMI_MONITOR_ESCAPE_LOG)
 		return;
-	sh->escape_sites = n + 1;
-	sh->log[n].eip = eip;
-	sh->log[n].bytes = bytes;
-	sh->log[n].action = action;
-	sh->log[n].count = 1;
+	sh->r.escape_sites = n + 1;
+	sh->r.log[n].eip = eip;
+	sh->r.log[n].bytes = bytes;
+	sh->r.log[n].action = action;
+	sh->r.log[n].count = 1;
 }
 
 static u32 get_dr(u32 n)
@@ -678,7 +678,7 @@ static int escape(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 		}
 	}
 	log_escape(sh, c, f->r.eip, bytes,
-		   len ? VMI_MON_EMULATED : VMI_MON_REFUSED);
+		   len ? VMI_MONITOR_EMULATED : VMI_MONITOR_REFUSED);
 	if (!len)
 		return 0;
 	f->r.eip += len;
@@ -756,7 +756,7 @@ static int user_io(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 		f->eax = inl(port);
 	}
 	f->r.eip += len;
-	atomic_inc(sh->user_io);
+	atomic_inc(sh->r.user_io);
 	return 1;
 }
 
@@ -819,7 +819,7 @@ static u32 xfer(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 		asm volatile("verw %0" : : "m"(sel) : "cc");
 	}
 out:
-	atomic_inc64(sh->xfers);
+	atomic_inc64(sh->r.xfers);
 	top[-5] = r.eip;
 	top[-4] = r.cs;
 	top[-3] = r.eflags;
@@ -840,7 +840,7 @@ static void sysenter(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 	if (c->sysenter_tf)
 		f->r.eflags |= X86_EFLAGS_TF;
 	c->sysenter_tf = 0;
-	atomic_inc64(sh->sysenters);
+	atomic_inc64(sh->r.sysenters);
 }
 
 /*
@@ -872,7 +872,7 @@ static u32 in_monitor(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 		return (u32)r;
 	}
 	if (vec == VEC_NMI) {
-		atomic_inc(sh->lost_nmis);
+		atomic_inc(sh->r.lost_nmis);
 		return 0;
 	}
 	if (vec == VEC_DB && f->r.eip >= LINEAR(vmi_mon_sysenter) &&

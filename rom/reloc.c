@@ -75,6 +75,7 @@ _Static_assert(sizeof(struct vmi_rom_reloc) == 8, "reloc entry");
 _Static_assert(offsetof(struct vmi_rom_ext, rom_phys) == 4, "ext rom_phys");
 _Static_assert(offsetof(struct vmi_rom_ext, state_phys) == 8, "ext state");
 _Static_assert(offsetof(struct vmi_rom_ext, test_flags) == 16, "ext flags");
+_Static_assert(offsetof(struct vmi_rom_ext, monitor_phys) == 24, "ext monitor");
 
 /*
  * The private block's layout is its struct (layout.c generates the offsets

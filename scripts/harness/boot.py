@@ -155,7 +155,7 @@ def decode_monitor(blob, d):
     for name, key, size in MON_COUNTERS:
         out[f"mon_{name}"] = struct.unpack_from("<Q" if size == 8 else "<I", blob,
                                                 base + d[key])[0]
-    sites = min(_u32(blob, base + d["VMI_MON_ESCAPE_SITES"])[0], d["VMI_MON_ESCAPE_LOG"])
+    sites = min(_u32(blob, base + d["VMI_MON_ESCAPE_SITES"])[0], d["VMI_MONITOR_ESCAPE_LOG"])
     for i in range(sites):
         eip, insn, count, action = _u32(blob, base + d["VMI_MON_LOG"] + 16 * i, 4)
         out.update({f"mon_escape{i}_eip": eip, f"mon_escape{i}_bytes": insn,

@@ -326,6 +326,41 @@ struct vmi_rom_ext {
 	u32 state_size;			// bytes
 	u32 test_flags;			// VMI_EXT_TEST_*, see rom/README
 	u32 audit_phys;			// struct vmi_rom_audit_report, 0: none
+	u32 monitor_phys;		// struct vmi_monitor_report, 0: none
+} __packed;
+
+/*
+ * The ring-0 monitor of a RING=1 ROM (rom/monitor.c): its crossings and
+ * the privileged instructions that reached it by faulting (escapes), for
+ * the guest's debugfs and for the host. The first VMI_MONITOR_ESCAPE_LOG
+ * addresses are kept, each with its first four bytes and its count.
+ */
+#define VMI_MONITOR_ESCAPE_LOG		16
+#define VMI_MONITOR_EMULATED		1	// the monitor did it
+#define VMI_MONITOR_REFUSED		2	// the #GP went to the guest
+
+struct vmi_monitor_escape {
+	u32 eip;			// guest linear address
+	u32 bytes;			// its first four bytes
+	u32 count;
+	u32 action;			// VMI_MONITOR_EMULATED or REFUSED
+} __packed;
+
+struct vmi_monitor_report {
+	u64 gate_calls;			// calls that crossed into ring 0
+	u64 reflections;		// interrupts and exceptions reflected
+	u64 xfers;			// IRET/SYSEXIT through the monitor
+	u64 sysenters;			// SYSENTER bounced to the guest
+	u32 escapes;			// all escapes
+	u32 escape_sites;		// log[] entries used
+	u32 lost_nmis;			// NMIs that hit the monitor itself
+	u32 panic_vec;			// 0x100 + vector of a monitor fault
+	u32 panic_eip, panic_err;
+	u32 idt_ready;
+	u32 cpus;			// CPUs running the guest at ring 1
+	u32 msr_faults;			// RDMSR/WRMSR the CPU refused
+	u32 user_io;			// ring-3 port I/O the guest's bitmap allows
+	struct vmi_monitor_escape log[VMI_MONITOR_ESCAPE_LOG];
 } __packed;
 
 /*

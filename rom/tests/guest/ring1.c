@@ -83,7 +83,7 @@ static u32 cpl(void)
 
 static u64 gate_calls(void)
 {
-	return mon->gate_calls;
+	return mon->r.gate_calls;
 }
 
 /* Exception bodies for try_fault(). */
@@ -123,7 +123,7 @@ static void test_init(void)
 	T(ret == 0);
 	T(cpl() == 1);
 	T((ss & 0xffff) == 0x11);
-	T(mon->cpus == 1);
+	T(mon->r.cpus == 1);
 	report(ok, "VMI_Init returns 0 at CPL 1 (CS and SS with RPL 1)");
 
 	ok = 1;
@@ -202,20 +202,20 @@ static void test_crs(void)
 	T(gate_calls() == g0 + 2);
 	asm volatile("rdmsr" : "=a"(v), "=d"(hi) : "c"(0x175));
 	T(v == 0x1234 && hi == 0);
-	T(mon->escapes == 1 && mon->log[0].action == VMI_MON_EMULATED);
+	T(mon->r.escapes == 1 && mon->r.log[0].action == VMI_MONITOR_EMULATED);
 	report(ok, "WRMSR/RDMSR cross; the SYSENTER MSRs are the guest's, also to RDMSR run directly (an escape)");
 }
 
 static void test_exceptions(void)
 {
-	u64 r0 = mon->reflections, g0;
+	u64 r0 = mon->r.reflections, g0;
 	u32 cr2, v, e0;
 	int ok = 1;
 
 	v = try_fault(do_int3);
 	T(v == 2);
 	T(fault_vec == 3 && fault_cs == 0x09);
-	T(mon->reflections == r0 + 1);
+	T(mon->r.reflections == r0 + 1);
 	report(ok, "int3 at CPL 1 reaches the guest's handler (CS 0x09)");
 
 	ok = 1;
@@ -232,17 +232,17 @@ static void test_exceptions(void)
 	report(ok, "#PF reflected with error code 0; GetCR2 reads the address at CPL 1");
 
 	ok = 1;
-	e0 = mon->escapes;
+	e0 = mon->r.escapes;
 	v = try_fault(do_load_monitor_ds);
 	T(v == 2);
 	T(fault_vec == 13 && fault_err == VMI_MON_DS);
-	T(mon->escapes == e0);
+	T(mon->r.escapes == e0);
 	report(ok, "the monitor's segments are out of reach (#GP, not an escape)");
 }
 
 static void test_escapes(void)
 {
-	u32 cr0, n0 = mon->escapes, i, v;
+	u32 cr0, n0 = mon->r.escapes, i, v;
 	int ok = 1, seen_cr0 = 0, seen_lgdt = 0, seen_hlt = 0;
 
 	asm volatile(".globl esc_mov_cr0\nesc_mov_cr0: mov %%cr0, %0"
@@ -252,17 +252,17 @@ static void test_escapes(void)
 	v = try_fault(do_lgdt);
 	T(v == 2);
 	T(fault_vec == 13 && fault_err == 0);
-	T(mon->escapes == n0 + 3);
-	for (i = 0; i < mon->escape_sites && i < VMI_MON_ESCAPE_LOG; i++) {
-		const struct vmi_mon_escape *e = &mon->log[i];
+	T(mon->r.escapes == n0 + 3);
+	for (i = 0; i < mon->r.escape_sites && i < VMI_MONITOR_ESCAPE_LOG; i++) {
+		const struct vmi_monitor_escape *e = &mon->r.log[i];
 
 		if (e->eip == (u32)esc_mov_cr0)
-			seen_cr0 = e->action == VMI_MON_EMULATED &&
+			seen_cr0 = e->action == VMI_MONITOR_EMULATED &&
 				   (e->bytes & 0xffff) == 0x200f;
 		if (e->eip == (u32)esc_lgdt)
-			seen_lgdt = e->action == VMI_MON_REFUSED;
+			seen_lgdt = e->action == VMI_MONITOR_REFUSED;
 		if (e->eip == (u32)esc_hlt)
-			seen_hlt = e->action == VMI_MON_EMULATED;
+			seen_hlt = e->action == VMI_MONITOR_EMULATED;
 	}
 	T(seen_cr0);
 	T(seen_lgdt);
@@ -273,12 +273,12 @@ static void test_escapes(void)
 static void test_interrupts(void)
 {
 	u32 t0 = ticks, h0, i;
-	u64 r0 = mon->reflections;
+	u64 r0 = mon->r.reflections;
 	int ok = 1;
 
 	wait_change(&ticks, t0, 50000000ull);	/* sti at CPL 1: IOPL 1 */
 	T(ticks != t0);
-	T(mon->reflections > r0);
+	T(mon->r.reflections > r0);
 	report(ok, "IRQ0 at CPL 1 (native sti/cli with IOPL 1) reaches the guest");
 
 	ok = 1;
@@ -295,7 +295,7 @@ static void test_interrupts(void)
 
 static void test_user(void)
 {
-	u64 x0 = mon->xfers, s0 = mon->sysenters;
+	u64 x0 = mon->r.xfers, s0 = mon->r.sysenters;
 	int ok = 1, v;
 
 	call(VMI_CALL_UpdateKernelStack, 0x10, (u32)tss_stack_top, 0, 0, 0);
@@ -303,7 +303,7 @@ static void test_user(void)
 	T(v == 1);
 	T(user_eax == 0x5a5a1234 && user_cs == 0x1b && user_ss == 0x23);
 	T(!(user_eflags & 0x3000));
-	T(mon->xfers == x0 + 1);
+	T(mon->r.xfers == x0 + 1);
 	report(ok, "IRET to ring 3 through the monitor; int $0x80 comes back at CPL 1");
 
 	ok = 1;
@@ -311,7 +311,7 @@ static void test_user(void)
 	T(v == 1);
 	T(user_eax == 0x5a5a1234 && user_cs == 0x1b);
 	T((user_eflags & 0x8d7) == 0x8d7 && (user_eflags & 0x200));
-	T(mon->xfers == x0 + 2);
+	T(mon->r.xfers == x0 + 2);
 	report(ok, "SYSEXIT to ring 3 keeps the user's flags");
 
 	ok = 1;
@@ -323,7 +323,7 @@ static void test_user(void)
 	T(sysenter_eax == 0x5e5e0001);
 	T(sysenter_cs == 0x09);
 	T(sysenter_esp_seen == (u32)sysenter_stack_top);
-	T(mon->sysenters == s0 + 1);
+	T(mon->r.sysenters == s0 + 1);
 	report(ok, "SYSENTER from ring 3 lands at the guest's target at CPL 1");
 }
 
@@ -375,13 +375,13 @@ u32 guest_main(u32 magic, const struct mb_info *mbi)
 	test_interrupts();
 	test_user();
 	puts("# monitor: gate calls ");
-	putdec((u32)mon->gate_calls);
+	putdec((u32)mon->r.gate_calls);
 	puts(", reflections ");
-	putdec((u32)mon->reflections);
+	putdec((u32)mon->r.reflections);
 	puts(", transfers ");
-	putdec((u32)mon->xfers);
+	putdec((u32)mon->r.xfers);
 	puts(", escapes ");
-	putdec(mon->escapes);
+	putdec(mon->r.escapes);
 	putc('\n');
 	if (cmd_value(cmd, "park") && !test_failed)
 		park();

@@ -100,6 +100,13 @@ static void calls_show_one(struct seq_file *m, const char *name, int nr,
 		seq_puts(m, " -\n");
 }
 
+/* Every real entry into the ROM's ring-0 monitor. */
+static u64 vmi_monitor_crossings(const struct vmi_monitor_report *r)
+{
+	return READ_ONCE(r->gate_calls) + READ_ONCE(r->reflections) +
+	       READ_ONCE(r->xfers) + READ_ONCE(r->sysenters);
+}
+
 static int calls_show(struct seq_file *m, void *unused)
 {
 	unsigned int call;
@@ -111,9 +118,36 @@ static int calls_show(struct seq_file *m, void *unused)
 	calls_show_one(m, "GetRelocationInfo", -1, NULL,
 		       VMI_COUNTER_GET_RELOC);
 	calls_show_one(m, "transitions", -1, NULL, VMI_COUNTER_TRANSITIONS);
+	if (vmi_rom.monitor)
+		seq_printf(m, " - %-20s %-4s %10s %llu\n", "crossings", "-", "-",
+			   vmi_monitor_crossings(vmi_rom.monitor));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(calls);
+
+static int monitor_show(struct seq_file *m, void *unused)
+{
+	const struct vmi_monitor_report *r = vmi_rom.monitor;
+	unsigned int i, n = min_t(u32, READ_ONCE(r->escape_sites),
+				  VMI_MONITOR_ESCAPE_LOG);
+
+	seq_printf(m, "cpus: %u\ngate_calls: %llu\nreflections: %llu\n",
+		   r->cpus, r->gate_calls, r->reflections);
+	seq_printf(m, "xfers: %llu\nsysenters: %llu\ncrossings: %llu\n",
+		   r->xfers, r->sysenters, vmi_monitor_crossings(r));
+	seq_printf(m, "user_io: %u\nmsr_faults: %u\nlost_nmis: %u\nescapes: %u\n",
+		   r->user_io, r->msr_faults, r->lost_nmis, r->escapes);
+	for (i = 0; i < n; i++) {
+		const struct vmi_monitor_escape *e = &r->log[i];
+
+		seq_printf(m, "escape %u: %pS (%#x, bytes %08x) x%u %s\n", i,
+			   (void *)(unsigned long)e->eip, e->eip, e->bytes,
+			   e->count, e->action == VMI_MONITOR_EMULATED ?
+			   "emulated" : "refused");
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(monitor);
 
 static const char *const vmi_audit_kind_names[VMI_AUDIT_KINDS] = {
 	[VMI_AUDIT_DIVERGENCE]		= "divergences",
@@ -239,6 +273,9 @@ static int __init vmi_debugfs_init(void)
 				    &bindings_fops);
 		vmi_lazy_debugfs(dir);
 		vmi_time_debugfs(dir);
+		if (vmi_rom.monitor)
+			debugfs_create_file("monitor", 0444, dir, NULL,
+					    &monitor_fops);
 		if (vmi_rom.audit) {
 			debugfs_create_file("audit", 0444, dir, NULL,
 					    &audit_fops);

@@ -233,6 +233,11 @@ static void __init vmi_find_rom_state(void)
 	    ((const struct vmi_rom_audit_report *)__va(ext->audit_phys))->magic ==
 	    VMI_AUDIT_MAGIC)
 		vmi_rom.audit = __va(ext->audit_phys);
+	/* So does the ring-0 monitor's. */
+	if (ext->monitor_phys >= ext->state_phys &&
+	    ext->monitor_phys - ext->state_phys <=
+	    ext->state_size - sizeof(*vmi_rom.monitor))
+		vmi_rom.monitor = __va(ext->monitor_phys);
 }
 
 static void __init vmi_print_identity(void)

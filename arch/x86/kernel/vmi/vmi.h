@@ -45,6 +45,8 @@ struct vmi_rom {
 	unsigned int state_size;		/* bytes, with @state */
 	/* An AUDIT=1 ROM's shadow-audit report; NULL for other ROMs. */
 	const struct vmi_rom_audit_report *audit;
+	/* A RING=1 ROM's monitor report; NULL for other ROMs. */
+	const struct vmi_monitor_report *monitor;
 };
 
 extern struct vmi_rom vmi_rom;
