@@ -59,6 +59,7 @@ class Guest:
         self.status, self.serial, self.values, self.elapsed = status, serial, values, elapsed
         self.notes = list(notes)
         self.cpl_samples = {}       # CPL -> looks that found the kernel running there
+        self.expected_cpl = 0       # the CPL the kernel must run at (case.guest sets it)
 
     def c(self, name):
         """A ROM value, 0 when absent."""

@@ -37,6 +37,8 @@ def guest(name, flavour, rom_name=None, *, cmd="vmi_status", timeout=240, **kw):
                          timeout=timeout, log=os.path.join(LOGS, f"{name}.log"), **kw)
         except FileNotFoundError as e:
             g = boot.Guest(127, str(e), None)
+    # Only the RING=1 ROM runs the kernel at CPL 1 (verdict() checks it).
+    g.expected_cpl = 1 if rom_name == "ring1" else 0
     print(f"# boot {name}: status {g.status}, {g.elapsed:.1f} s", flush=True)
     return g
 

@@ -43,13 +43,24 @@ def tail(serial, n=20):
     return "\n--- serial tail ---\n" + "\n".join(serial.splitlines()[-n:])
 
 
+def wrong_cpl(guest):
+    """The host's looks at the kernel that found it at another CPL than
+    the boot's (1 on the RING=1 ROM, else 0); None if none did."""
+    wrong = {c: n for c, n in guest.cpl_samples.items() if c != guest.expected_cpl}
+    return None if not wrong else \
+        f"host-sampled kernel CPL {wrong} (looks), expected {guest.expected_cpl}"
+
+
 def verdict(name, guest, problems):
-    """One TAP line: the run's status, the kernel's log and the problems."""
+    """One TAP line: the run's status, the kernel's log, the kernel's CPL as
+    the host sampled it, and the problems."""
     problems = list(problems)
     if guest.status != 0:
         problems.insert(0, f"guest exit status {guest.status}")
     if complaint(guest.serial):
         problems.append(complaint(guest.serial))
+    if wrong_cpl(guest):
+        problems.append(wrong_cpl(guest))
     report(not problems, name, "\n".join(problems) + tail(guest.serial) if problems else "")
 
 

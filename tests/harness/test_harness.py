@@ -290,6 +290,37 @@ class QemuBoot(unittest.TestCase):
         self.assertEqual(p["priv_cpu0_slot3_pages"], 0)
         self.assertEqual((p["priv_ap2_starts"], p["priv_ap2_ipis"]), (1, 2))
 
+    def test_monitor_report_and_escapes_by_symbol(self):
+        d = self.layout
+        blob, _ = self.dump()
+        blob = bytearray(blob) + bytearray(d["VMI_ROM_RING_OFFSET"] + 512 - len(blob))
+        base = d["VMI_ROM_RING_OFFSET"]
+        self.assertNotIn("mon_cpus", boot.decode_state(bytes(blob), d))  # no CPU: no monitor
+        struct.pack_into("<I", blob, base + d["VMI_MON_CPUS"], 2)
+        struct.pack_into("<Q", blob, base + d["VMI_MON_GATE_CALLS"], 12345)
+        struct.pack_into("<I", blob, base + d["VMI_MON_ESCAPES"], 3)
+        struct.pack_into("<I", blob, base + d["VMI_MON_ESCAPE_SITES"], 1)
+        struct.pack_into("<4I", blob, base + d["VMI_MON_LOG"], 0xc1000010, 0x25e0200f, 3, 1)
+        v = boot.decode_state(bytes(blob), d)
+        self.assertEqual((v["mon_cpus"], v["mon_gate_calls"], v["mon_escapes"]), (2, 12345, 3))
+        self.assertEqual(v["mon_escape0_eip"], 0xc1000010)
+        self.assertNotIn("mon_escape1_eip", v)
+        with tempfile.NamedTemporaryFile("w", suffix=".map") as m:
+            m.write("c1000000 T setup_arch\nc1000100 T other\n")
+            m.flush()
+            lines = boot.summary(dict(v, rom_phys=0xc0000, state_phys=0x9c000), m.name)
+        self.assertIn("qemu-boot: escape at 0xc1000010 setup_arch+0x10 (bytes 25e0200f) x3, "
+                      "emulated", lines)
+
+    def test_cpl_line_and_verdict(self):
+        self.assertEqual(boot.cpl_line({1: 5, 0: 1}),
+                         "qemu-boot: host-sampled kernel CPL: 1 (CPL 0: 1, CPL 1: 5 samples)")
+        g = boot.Guest(0, "", None)
+        g.cpl_samples = {1: 4}
+        self.assertIn("expected 0", verdict.wrong_cpl(g))
+        g.expected_cpl = 1
+        self.assertIsNone(verdict.wrong_cpl(g))
+
     def test_not_a_state_block(self):
         blob, _ = self.dump()
         self.assertIsNone(boot.decode_state(b"\0" * 16 + blob[16:], self.layout))
