@@ -34,6 +34,18 @@
 	.code32
 	.section .text32, "ax"
 
+/*
+ * CLEAR_NT: EFLAGS.NT off. A call gate and SYSENTER keep the caller's NT
+ * (interrupt gates clear it), and an iret made with NT set is a task
+ * return: the monitor's own iret must never see it. The caller's flags,
+ * NT included, are already saved where its return takes them from.
+ */
+.macro CLEAR_NT
+	pushf
+	andl	$~0x4000, (%esp)
+	popf
+.endm
+
 /* LOAD_MON_SHARED reg, tmp: reg = struct vmi_mon_shared. Clobbers tmp. */
 .macro LOAD_MON_SHARED reg, tmp
 	call	901f
@@ -57,6 +69,7 @@
 vmi_mon_gate:
 	pushf
 	cli
+	CLEAR_NT
 	pushl	16(%esp)			/* arg2 */
 	pushl	16(%esp)			/* arg1 */
 	push	%ecx
@@ -118,6 +131,7 @@ vmi_mon_halt_resume:
 vmi_mon_xfer_gate:
 	pushf					/* err: the caller's EFLAGS */
 	cli
+	CLEAR_NT
 	pushl	$0x200				/* vec: not a vector */
 	jmp	vmi_mon_common
 	.size	vmi_mon_xfer_gate, . - vmi_mon_xfer_gate
@@ -134,6 +148,7 @@ vmi_mon_sysenter:
 	pushl	$0				/* SS, ESP, EFLAGS, CS, EIP */
 	pushl	$0
 	pushf
+	CLEAR_NT
 	pushl	$0
 	pushl	$0
 	pushl	$0				/* err */
@@ -197,7 +212,10 @@ vmi_mon_wrmsr_at:
  * The common path: save the interrupted state (struct vmi_mon_frame),
  * call vmi_mon_trap(frame) on flat monitor segments, restore, iret. A
  * non-zero return is the ESP to iret from instead (the Halt wake-up and
- * the transfers build their frame at the top of the stack).
+ * the transfers build their frame at the top of the stack). A segment
+ * the guest invalidated meanwhile (set_thread_area, modify_ldt) faults
+ * at its pop: vmi_mon_trap makes it a null selector, as Linux's own exit
+ * path does.
  */
 	.p2align 4, 0xcc
 vmi_mon_common:
@@ -214,18 +232,26 @@ vmi_mon_common:
 	test	%eax, %eax
 	jnz	1f
 	popal
+	.globl	vmi_mon_pop_segs
+vmi_mon_pop_segs:
 	pop	%gs
 	pop	%fs
 	pop	%es
 	pop	%ds
+	.globl	vmi_mon_pop_segs_end
+vmi_mon_pop_segs_end:
 	add	$8, %esp			/* vec, err */
 	iret
 1:	mov	%eax, 12(%esp)			/* pushal's ESP slot */
 	popal
+	.globl	vmi_mon_pop_segs2
+vmi_mon_pop_segs2:
 	pop	%gs
 	pop	%fs
 	pop	%es
 	pop	%ds
+	.globl	vmi_mon_pop_segs2_end
+vmi_mon_pop_segs2_end:
 	mov	-36(%esp), %esp			/* the new frame */
 	iret
 

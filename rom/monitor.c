@@ -17,8 +17,8 @@
  *  - every interrupt and exception enters the monitor (vmi_mon_trap) and
  *    is reflected into the guest's IDT with the frame, error code and
  *    stack the guest expects (its kernel stack from UpdateKernelStack when
- *    it came from ring 3), CR2 kept for GetCR2; EFLAGS.IOPL reads 0 in
- *    the frames the guest sees, and every return sets it to 1 again;
+ *    it came from ring 3), CR2 kept for GetCR2; a return to ring 1 sets
+ *    IOPL 1 again, one to ring 3 takes the frame's IOPL;
  *  - a #GP at CPL 1 on a privileged instruction is an escape: logged with
  *    its address and bytes, then emulated (CR and DR moves, RDMSR/WRMSR,
  *    WBINVD/INVD, CLTS, HLT as a no-op) or refused (the #GP is reflected);
@@ -78,6 +78,8 @@ struct pseudo_desc {
 extern char vmi_mon_gate[], vmi_mon_xfer_gate[], vmi_mon_sysenter[];
 extern char vmi_mon_sysenter_end[], vmi_mon_stubs[], vmi_mon_halt_resume[];
 extern char vmi_mon_rdmsr_at[], vmi_mon_wrmsr_at[];
+extern char vmi_mon_pop_segs[], vmi_mon_pop_segs_end[];
+extern char vmi_mon_pop_segs2[], vmi_mon_pop_segs2_end[];
 extern char vmi_xfer_iret_ret[], vmi_xfer_sysexit_ret[];
 void vmi_mon_say_fault(void);
 u32 vmi_iret_fault(const u32 *f);
@@ -503,7 +505,7 @@ static int reflect(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 		ss = r->ss;
 		sp = (u32 *)r->esp;
 	}
-	*--sp = r->eflags & ~X86_EFLAGS_IOPL;
+	*--sp = r->eflags;
 	*--sp = r->cs;
 	*--sp = r->eip;
 	if (has_err)
@@ -781,7 +783,8 @@ static u32 xfer(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 		r.esp = f->ecx;
 		r.cs = ((c->sysenter_cs + 16) & 0xfffc) | 3;
 		r.ss = ((c->sysenter_cs + 24) & 0xfffc) | 3;
-		r.eflags = fl | X86_EFLAGS_IF;
+		r.eflags = (fl & ~X86_EFLAGS_IOPL) | priv()->iopl_mask |
+			   X86_EFLAGS_IF;
 	} else {
 		fr = (u32 *)(r1_esp + 4);	/* above the call's return */
 		r.eip = fr[0];
@@ -811,8 +814,15 @@ static u32 xfer(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 			r.ss = r1_ss;
 		}
 	}
-	r.eflags = (r.eflags & ~(X86_EFLAGS_IOPL | X86_EFLAGS_VM)) |
-		   X86_EFLAGS_IOPL1;
+	/*
+	 * Ring 1 runs with IOPL 1; ring 3 with the IOPL of its frame, as an
+	 * iret at CPL 0 would set it (a new task's frame says 0; a frame the
+	 * kernel saved at ring 1, on its SYSENTER path, says 1, which gives
+	 * ring 3 nothing).
+	 */
+	r.eflags &= ~X86_EFLAGS_VM;
+	if ((r.cs & 3) != 3)
+		r.eflags = (r.eflags & ~X86_EFLAGS_IOPL) | X86_EFLAGS_IOPL1;
 	if ((r.cs & 3) == 3) {
 		u16 sel = r.ss;
 
@@ -879,6 +889,26 @@ static u32 in_monitor(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 	    f->r.eip < LINEAR(vmi_mon_sysenter_end)) {
 		f->r.eflags &= ~X86_EFLAGS_TF;
 		c->sysenter_tf = 1;
+		return 0;
+	}
+	/*
+	 * A data segment register of the interrupted context that no longer
+	 * loads: the guest changed its descriptor (or LDT) since. The pop's
+	 * value lies at the faulting context's ESP, just above our frame.
+	 */
+	if ((vec == VEC_GP || vec == 11) &&
+	    ((f->r.eip >= LINEAR(vmi_mon_pop_segs) &&
+	      f->r.eip < LINEAR(vmi_mon_pop_segs_end)) ||
+	     (f->r.eip >= LINEAR(vmi_mon_pop_segs2) &&
+	      f->r.eip < LINEAR(vmi_mon_pop_segs2_end)))) {
+		*(u32 *)&f->r.esp = 0;
+		/*
+		 * This frame saved the same stale selectors (the pops had not
+		 * reached them): its own return must not fault again. The
+		 * interrupted pops reload FS and GS from their own slots.
+		 */
+		f->fs = 0;
+		f->gs = 0;
 		return 0;
 	}
 	if (vec == VEC_GP && (f->r.eip == LINEAR(vmi_mon_rdmsr_at) ||

@@ -277,11 +277,13 @@ void __init vmi_bind(void)
 	if (xxl) {
 		setup_force_cpu_cap(X86_FEATURE_PV_XXL);
 		/*
-		 * The ROM's IRET is a real iret on our own GDT: the ESPFIX
-		 * sequence for 16-bit stacks is still needed, which the
-		 * kernel assumes otherwise once a backend owns IRET.
+		 * At CPL 0 the ROM's IRET is a real iret on our own GDT: the
+		 * ESPFIX sequence for 16-bit stacks is still needed, which the
+		 * kernel assumes otherwise once a backend owns IRET. At CPL 1
+		 * it cannot run (it loads SS with RPL 0) and the ROM's monitor
+		 * makes the return from ring 0 itself.
 		 */
-		if (pv_ops.cpu.iret != native_iret)
+		if (pv_ops.cpu.iret != native_iret && !vmi_kernel_rpl)
 			setup_force_cpu_bug(X86_BUG_ESPFIX);
 	}
 }
