@@ -517,17 +517,24 @@ ENTRY SetTR
 END SetTR
 
 /* GetGDT / GetIDT: EAX = pointer to a 6-byte buffer. */
-ENTRY GetGDT
 #if VMI_ROM_RING
+/* GET_VIRTUAL_DT limit, base: the guest's pseudo-descriptor to (%eax). */
+.macro GET_VIRTUAL_DT limit, base
 	push	%edx
 	MON_CPU	%edx
 	push	%ecx
-	mov	VMI_MON_CPU_VGDT_LIMIT(%edx), %ecx
+	mov	\limit(%edx), %ecx
 	mov	%cx, (%eax)
-	mov	VMI_MON_CPU_VGDT_BASE(%edx), %ecx
+	mov	\base(%edx), %ecx
 	mov	%ecx, 2(%eax)
 	pop	%ecx
 	pop	%edx
+.endm
+#endif
+
+ENTRY GetGDT
+#if VMI_ROM_RING
+	GET_VIRTUAL_DT VMI_MON_CPU_VGDT_LIMIT, VMI_MON_CPU_VGDT_BASE
 #else
 	sgdt	(%eax)
 #endif
@@ -536,15 +543,7 @@ END GetGDT
 
 ENTRY GetIDT
 #if VMI_ROM_RING
-	push	%edx
-	MON_CPU	%edx
-	push	%ecx
-	mov	VMI_MON_CPU_VIDT_LIMIT(%edx), %ecx
-	mov	%cx, (%eax)
-	mov	VMI_MON_CPU_VIDT_BASE(%edx), %ecx
-	mov	%ecx, 2(%eax)
-	pop	%ecx
-	pop	%edx
+	GET_VIRTUAL_DT VMI_MON_CPU_VIDT_LIMIT, VMI_MON_CPU_VIDT_BASE
 #else
 	sidt	(%eax)
 #endif

@@ -28,6 +28,7 @@
  * Rules of the ROM's C apply (romlib.h): no data, no string constants, no
  * absolute address; asm symbols are reached through LINEAR().
  */
+#include <stddef.h>
 #include "romlib.h"
 
 #if VMI_ROM_RING
@@ -424,36 +425,36 @@ RP void vmi_mon_set_cr(u32 val, u32 n)
 	}
 }
 
-static int wrmsr_virtual(struct vmi_mon_cpu *c, u32 msr, u64 v)
+/* The guest's own copy of an MSR the monitor owns (SYSENTER), or NULL. */
+static u32 *virtual_msr(struct vmi_mon_cpu *c, u32 msr)
 {
 	switch (msr) {
 	case MSR_SYSENTER_CS:
-		c->sysenter_cs = (u32)v;
-		return 1;
+		return &c->sysenter_cs;
 	case MSR_SYSENTER_ESP:
-		c->sysenter_esp = (u32)v;
-		return 1;
+		return &c->sysenter_esp;
 	case MSR_SYSENTER_EIP:
-		c->sysenter_eip = (u32)v;
-		return 1;
+		return &c->sysenter_eip;
 	}
-	return 0;
+	return NULL;
+}
+
+static int wrmsr_virtual(struct vmi_mon_cpu *c, u32 msr, u64 v)
+{
+	u32 *p = virtual_msr(c, msr);
+
+	if (p)
+		*p = (u32)v;
+	return p != NULL;
 }
 
 static int rdmsr_virtual(struct vmi_mon_cpu *c, u32 msr, u64 *v)
 {
-	switch (msr) {
-	case MSR_SYSENTER_CS:
-		*v = c->sysenter_cs;
-		return 1;
-	case MSR_SYSENTER_ESP:
-		*v = c->sysenter_esp;
-		return 1;
-	case MSR_SYSENTER_EIP:
-		*v = c->sysenter_eip;
-		return 1;
-	}
-	return 0;
+	u32 *p = virtual_msr(c, msr);
+
+	if (p)
+		*v = *p;
+	return p != NULL;
 }
 
 /* WRMSR/RDMSR calls: an MSR the CPU refuses reads 0 and is counted. */

@@ -278,28 +278,15 @@ call_iret:
  */
 	.globl	call_sysexit
 call_sysexit:
-	push	%ebp
-	push	%ebx
-	push	%esi
-	push	%edi
-	mov	20(%esp), %eax
-	mov	%eax, inv_fn
-	mov	%esp, inv_esp
-	mov	$user_entry, %edx
-	mov	$user_stack_top, %ecx
-	/* CF PF AF ZF SF OF set: the user's flags, which SYSEXIT keeps */
-	cmpl	$0, xfer_call
-	je	1f
-	pushl	$0x8d7
-	popf
-	call	*inv_fn
-1:	pushl	$0x8d7
-	popf
-	jmp	*inv_fn
+	pushl	$user_entry			/* call_sysexit_to(fn, user_entry) */
+	pushl	8(%esp)
+	call	call_sysexit_to
+	add	$8, %esp
+	ret
 
 /*
- * int call_sysexit_to(u32 fn, u32 user_eip): call_sysexit with another
- * ring-3 entry (whatever brings it back must return through inv_esp).
+ * int call_sysexit_to(u32 fn, u32 user_eip): the same, to another ring-3
+ * entry (whatever brings it back must return through inv_esp).
  */
 	.globl	call_sysexit_to
 call_sysexit_to:
@@ -312,7 +299,15 @@ call_sysexit_to:
 	mov	%esp, inv_esp
 	mov	24(%esp), %edx
 	mov	$user_stack_top, %ecx
+	/* CF PF AF ZF SF OF set: the user's flags, which SYSEXIT keeps */
+	cmpl	$0, xfer_call
+	je	1f
+	pushl	$0x8d7
+	popf
 	call	*inv_fn
+1:	pushl	$0x8d7
+	popf
+	jmp	*inv_fn
 
 /*
  * int try_fault(void (*fn)(void)): call fn expecting a fault: 2 with
