@@ -17,10 +17,9 @@
  * window so that no UART interrupt of ours lands in it.
  *
  * Why slices: kernel work that is not the workload's (a timer tick, a
- * kworker, the crypto self-tests and RCU callbacks a boot leaves behind)
- * lands in some windows and not others, and can only add instructions.
- * The quietest slice is the workload's own path with the least of it, as
- * lmbench reports the best of its repetitions; the total is kept beside it.
+ * kworker) lands in some windows and not others, and can only add
+ * instructions. The host compares the median slice, which such a burst
+ * does not move, beside the whole window and the quietest slice.
  *
  * Output, one line per workload, for the host to parse:
  *   bench-native: NAME ops=N insns=TOTAL slices=S1,S2,...
