@@ -331,8 +331,8 @@ try_fault:
 	ret
 
 /*
- * int call_iret_user(u32 fn): the same trip through the ROM's IRET with a
- * ring-3 frame (EIP, CS 0x1b, EFLAGS IF, ESP, SS 0x23) at [esp].
+ * int call_iret_user(u32 fn, u32 eflags): the same trip through the ROM's
+ * IRET with a ring-3 frame (EIP, CS 0x1b, @eflags, ESP, SS 0x23) at [esp].
  */
 	.globl	call_iret_user
 call_iret_user:
@@ -342,10 +342,11 @@ call_iret_user:
 	push	%edi
 	mov	20(%esp), %eax
 	mov	%eax, inv_fn
+	mov	24(%esp), %ecx
 	mov	%esp, inv_esp
 	pushl	$0x23
 	pushl	$user_stack_top
-	pushl	$0x202
+	push	%ecx
 	pushl	$0x1b
 	pushl	$user_entry
 	XFER_GO

@@ -467,7 +467,7 @@ static void test_xfer(void)
 				     : "IRET (JUMP_REL): same-ring frame at [esp]");
 		ok = 1;
 		user_cs = user_ss = user_eax = 0;
-		ret = call_iret_user(reloc[VMI_CALL_IRET].eip);
+		ret = call_iret_user(reloc[VMI_CALL_IRET].eip, 0x202);
 		asm volatile("cli");
 		T(ret == 1 && user_cs == 0x1b && user_ss == 0x23 &&
 		  user_eax == 0x5a5a1234 && (user_eflags & 0x200));

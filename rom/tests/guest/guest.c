@@ -524,7 +524,7 @@ static void test_xfer(void)
 		c0 = state->counters[VMI_CALL_IRET];
 		t0 = state->counters[VMI_COUNTER_TRANSITIONS];
 		expect_t = model(VMI_CALL_IRET, 0);
-		ret = call_iret_user(reloc[VMI_CALL_IRET].eip);
+		ret = call_iret_user(reloc[VMI_CALL_IRET].eip, 0x202);
 		calls_made[VMI_CALL_IRET]++;
 		asm volatile("cli");
 		T(ret == 1);

@@ -23,7 +23,7 @@ extern void load_segments(void);
 extern void vmi_invoke(u32 fn, struct vregs *io, u32 s1, u32 s2);
 extern int call_iret(u32 fn, u32 eflags, struct vregs *io);
 extern int call_sysexit(u32 fn);
-extern int call_iret_user(u32 fn);
+extern int call_iret_user(u32 fn, u32 eflags);
 extern int call_iret_bad(u32 fn, u32 cs, u32 ss);
 extern char iret_call_site[];
 extern u32 xfer_call, fault_vec, fault_err, fault_eip, fault_cs, fault_esp;
