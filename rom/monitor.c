@@ -112,8 +112,12 @@ static inline u32 *stack_top(struct vmi_mon_cpu *c)
 	return (u32 *)((u32)c + VMI_MON_CPU_SIZE);
 }
 
-#define atomic_inc64(x)	asm volatile("lock addl $1, %0; lock adcl $0, 4+%0" \
-				     : "+m"(x) : : "cc")
+/* A macro, not a function: the report's counters are packed members. */
+#define atomic_inc64(counter)						\
+	do {								\
+		asm volatile("lock addl $1, %0; lock adcl $0, 4+%0"	\
+			     : "+m"(counter) : : "cc");			\
+	} while (0)
 
 static u64 make_desc(u32 base, u32 limit, u32 access, u32 flags)
 {
@@ -208,10 +212,18 @@ static inline u32 read_cr(int n)
 	u32 v = 0;
 
 	switch (n) {
-	case 0: asm volatile("mov %%cr0, %0" : "=r"(v)); break;
-	case 3: asm volatile("mov %%cr3, %0" : "=r"(v)); break;
-	case 4: asm volatile("mov %%cr4, %0" : "=r"(v)); break;
-	case 2: asm volatile("mov %%cr2, %0" : "=r"(v)); break;
+	case 0:
+		asm volatile("mov %%cr0, %0" : "=r"(v));
+		break;
+	case 3:
+		asm volatile("mov %%cr3, %0" : "=r"(v));
+		break;
+	case 4:
+		asm volatile("mov %%cr4, %0" : "=r"(v));
+		break;
+	case 2:
+		asm volatile("mov %%cr2, %0" : "=r"(v));
+		break;
 	}
 	return v;
 }
@@ -579,12 +591,24 @@ static u32 get_dr(u32 n)
 	u32 v = 0;
 
 	switch (n) {
-	case 0: asm volatile("mov %%db0, %0" : "=r"(v)); break;
-	case 1: asm volatile("mov %%db1, %0" : "=r"(v)); break;
-	case 2: asm volatile("mov %%db2, %0" : "=r"(v)); break;
-	case 3: asm volatile("mov %%db3, %0" : "=r"(v)); break;
-	case 6: asm volatile("mov %%db6, %0" : "=r"(v)); break;
-	case 7: asm volatile("mov %%db7, %0" : "=r"(v)); break;
+	case 0:
+		asm volatile("mov %%db0, %0" : "=r"(v));
+		break;
+	case 1:
+		asm volatile("mov %%db1, %0" : "=r"(v));
+		break;
+	case 2:
+		asm volatile("mov %%db2, %0" : "=r"(v));
+		break;
+	case 3:
+		asm volatile("mov %%db3, %0" : "=r"(v));
+		break;
+	case 6:
+		asm volatile("mov %%db6, %0" : "=r"(v));
+		break;
+	case 7:
+		asm volatile("mov %%db7, %0" : "=r"(v));
+		break;
 	}
 	return v;
 }
@@ -592,12 +616,24 @@ static u32 get_dr(u32 n)
 static void set_dr(u32 n, u32 v)
 {
 	switch (n) {
-	case 0: asm volatile("mov %0, %%db0" : : "r"(v)); break;
-	case 1: asm volatile("mov %0, %%db1" : : "r"(v)); break;
-	case 2: asm volatile("mov %0, %%db2" : : "r"(v)); break;
-	case 3: asm volatile("mov %0, %%db3" : : "r"(v)); break;
-	case 6: asm volatile("mov %0, %%db6" : : "r"(v)); break;
-	case 7: asm volatile("mov %0, %%db7" : : "r"(v)); break;
+	case 0:
+		asm volatile("mov %0, %%db0" : : "r"(v));
+		break;
+	case 1:
+		asm volatile("mov %0, %%db1" : : "r"(v));
+		break;
+	case 2:
+		asm volatile("mov %0, %%db2" : : "r"(v));
+		break;
+	case 3:
+		asm volatile("mov %0, %%db3" : : "r"(v));
+		break;
+	case 6:
+		asm volatile("mov %0, %%db6" : : "r"(v));
+		break;
+	case 7:
+		asm volatile("mov %0, %%db7" : : "r"(v));
+		break;
 	}
 }
 
