@@ -21,6 +21,7 @@ import json
 import os
 import re
 import struct
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -412,6 +413,49 @@ class CalltabDocs(unittest.TestCase):
             else:
                 covered |= {int(n) for n in num.split(",")}
         self.assertEqual(covered, set(range(74)))
+
+
+class BisectCC(unittest.TestCase):
+    """scripts/bisect-cc reuses an object only when the code gcc sees is the
+    same: a header change under a false #if hits, a real change misses, an
+    .incbin is always compiled."""
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+        self.env = dict(os.environ, BISECT_CC_CACHE=os.path.join(self.dir.name, "cache"))
+        os.mkdir(self.env["BISECT_CC_CACHE"])
+
+    def write(self, name, text):
+        with open(os.path.join(self.dir.name, name), "w") as f:
+            f.write(text)
+
+    def compile(self):
+        """Compile a.c as kbuild would; return (exit status, calls log)."""
+        rc = subprocess.call([os.path.join(TOP, "scripts/bisect-cc"), "gcc",
+                              "-Wp,-MMD,.a.o.d", "-c", "-o", "a.o", "a.c"],
+                             cwd=self.dir.name, env=self.env, stderr=subprocess.DEVNULL)
+        with open(os.path.join(self.env["BISECT_CC_CACHE"], "calls")) as f:
+            return rc, f.read()
+
+    def test_reuse_only_for_the_same_code(self):
+        self.write("a.c", '#include "h.h"\nint y(void) { return x(); }\n')
+        self.write("h.h", "#if 0\nold\n#endif\nint x(void);\n")
+        self.assertEqual(self.compile(), (0, "m"))
+        self.write("h.h", "#if 0\nold\nnew\n\n#endif\nint x(void);\n")
+        self.assertEqual(self.compile(), (0, "mh"))
+        with open(os.path.join(self.dir.name, ".a.o.d")) as f:
+            self.assertIn("h.h", f.read())
+        self.write("h.h", "#if 0\n#endif\nint x(int);\n")
+        self.assertNotEqual(self.compile()[0], 0)
+        self.write("h.h", "#if 0\n#endif\nlong x(void);\n")
+        self.assertEqual(self.compile(), (0, "mhm"))
+
+    def test_incbin_is_always_compiled(self):
+        self.write("blob", "data")
+        self.write("a.c", 'asm(".incbin \\"blob\\"");\n')
+        self.assertEqual(self.compile(), (0, "p"))
+        self.assertEqual(self.compile(), (0, "pp"))
 
 
 class TAPResult(unittest.TestResult):
