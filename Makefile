@@ -16,8 +16,8 @@
 #   make series-bisect [BISECT='--from N --to M --configs "pae nopae x86_64"']
 #                 build each patch of that series on its own (hours)
 #   make bench    benchmark (not part of make check): workloads native, VMI
-#                 eager, VMI lazy and VMI lazy at ring 1 (the RING=1 ROM)
-#                 under -icount; build/bench/bench.md and
+#                 eager, VMI lazy, VMI lazy at ring 1 (the RING=1 ROM) and
+#                 on the ROM without its accounting (ACCOUNT=0) under -icount; build/bench/bench.md and
 #                 bench.png; scripts/bench --table prints the last table
 #   make bench-native  benchmark (not part of make check): guest instructions
 #                 per operation, XXL=n vs XXL=y without ROM, under -icount
@@ -110,6 +110,7 @@ BENCH_FLAVOURS ?= pae nopae
 BENCH_ARGS ?=
 bench: deps rom initramfs $(addprefix kernel-,$(BENCH_FLAVOURS))
 	@$(MAKE) -s -C rom BUILD=$(BUILD)/rom-ring1 RING=1 AUDIT=0
+	@$(MAKE) -s -C rom BUILD=$(BUILD)/rom-noacct ACCOUNT=0
 	@scripts/bench --flavours '$(BENCH_FLAVOURS)' $(BENCH_ARGS)
 
 series: deps

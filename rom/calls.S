@@ -65,6 +65,9 @@ VMI_ROM_CALLS(KIND)
 #ifndef VMI_ROM_RING
 #define VMI_ROM_RING 0
 #endif
+#ifndef VMI_ROM_ACCOUNT
+#define VMI_ROM_ACCOUNT 1
+#endif
 
 /* VMI_RING0_<name>: 1 if a RING=1 build runs the call at CPL 0. */
 #define RING0_NO(nr, name, group, impl, tr) .set VMI_RING0_##name, 0;
@@ -132,10 +135,12 @@ VMI_ROM_RING0_CALLS(RING0_YES)
  * (the interrupt flag, the exits, the cached registers: most calls) is
  * counted inline, the others call their kind's vmi_enter_<kind>; nothing
  * is looked up per call. Preserves every register; clobbers EFLAGS
- * (never IF).
+ * (never IF). An ACCOUNT=0 build (make bench's "ROM without accounting"
+ * row) leaves it empty: no counter moves and no transition is modelled.
  */
 .macro ENTER kind, slot, arg=$0
-	.if \kind == VMI_TR_NONE
+	.if !VMI_ROM_ACCOUNT
+	.elseif \kind == VMI_TR_NONE
 	push	%eax
 	push	%ecx
 	STATE_VIA_SS %ecx, %eax

@@ -278,6 +278,6 @@ vmi_mon_say_fault:
 	ret
 msg_fault:
 	.asciz	"vmi-mon: fault in the monitor, machine stopped\n"
+#endif /* VMI_ROM_RING */
 
 	.section .note.GNU-stack, "", @progbits
-#endif /* VMI_ROM_RING */
