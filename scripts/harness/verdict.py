@@ -147,19 +147,44 @@ def program_results(serial, programs, allowed_skips=()):
 
 
 def lazy_problems(serial, options):
-    """The lazy queue was used (or not, with vmi=nolazy); with vmi=verify
-    every issued entry was found in memory; without vmi=stats nothing was
-    counted."""
+    """The lazy modes were used (or not, with vmi=nolazy): by default the
+    ROM deferred the updates, with vmi=batch the guest's batch took them;
+    with vmi=verify every issued entry was found in memory; without
+    vmi=stats nothing was counted."""
     m = re.search(r"^@@lazy\n(.*?)^@@end", serial, re.M | re.S)
     if not m:
         return ["no lazy-queue statistics in the guest output"]
     st = dict(re.findall(r"^(\w+): (\S+)", m.group(1), re.M))
+    counted = [k for k in ("deferred", "queued", "issued") if st.get(k, "0") != "0"]
     if "stats" not in options:
-        problems = [] if st.get("stats") == "off" and st.get("queued") == "0" and \
-            st.get("issued") == "0" else [f"statistics counted without vmi=stats: {st}"]
+        problems = [] if st.get("stats") == "off" and not counted else \
+            [f"statistics counted without vmi=stats: {st}"]
         if "verify" in options and not int(st.get("verified", 0)):
             problems.append("vmi=verify checked no entry")
         return problems
+    if "nolazy" in options:
+        return [] if st.get("enabled") == "no" and not counted else \
+            [f"vmi=nolazy but the lazy modes were used: {st}"]
+    batch = "batch" in options
+    line = "lazy MMU updates " + ("batched in the guest (vmi=batch)" if batch
+                                  else "deferred by the ROM")
+    problems = [] if line in serial and st.get("mode") == ("batch" if batch else "rom") else \
+        [f"the kernel did not say '{line}' or its mode is {st.get('mode')}"]
+    if not batch:
+        # Each update goes to the ROM: nothing is queued, and the batch is
+        # never issued.
+        if st.get("enabled") != "yes" or not int(st.get("deferred", 0)) or \
+                st.get("queued") != "0" or st.get("issued") != "0":
+            problems.append(f"the ROM was not given the lazy updates: {st}")
+        return problems
+    if st.get("enabled") != "yes" or not int(st.get("queued", 0)) or \
+            not int(st.get("flush_leave", 0)) or st.get("deferred") != "0":
+        problems.append(f"the lazy queue was not used: {st}")
+    if "verify" in options and not int(st.get("verified", 0)):
+        problems.append("vmi=verify checked no entry")
+    if "verify" in options and st.get("mismatches") != "0":
+        problems.append(f"queue verification: {st.get('mismatches')} mismatches")
+    return problems
     if "nolazy" in options:
         return [] if st.get("enabled") == "no" and st.get("queued") == "0" else \
             [f"vmi=nolazy but the queue was used: {st}"]

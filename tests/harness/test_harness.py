@@ -132,14 +132,24 @@ class RunTests(unittest.TestCase):
     def test_lazy_queue_verdict(self):
         def lazy(**st):
             return "@@lazy\n" + "".join(f"{k}: {v}\n" for k, v in st.items()) + "@@end\n"
-        batched = lazy(stats="on", enabled="yes", queued=900, issued=700, flush_leave=40)
-        self.assertEqual(verdict.lazy_problems(batched, "vmi=stats"), [])
-        # vmi=romqueue: the kernel's line, and more issued than queued
-        line = "vmi: lazy MMU updates deferred by the ROM (vmi=romqueue)\n"
-        rom = lazy(stats="on", enabled="yes", queued=30, issued=700, flush_leave=2)
-        self.assertEqual(verdict.lazy_problems(line + rom, "vmi=stats,romqueue"), [])
-        self.assertTrue(verdict.lazy_problems(rom, "vmi=stats,romqueue"))
-        self.assertTrue(verdict.lazy_problems(line + batched, "vmi=stats,romqueue"))
+        # vmi=batch: the kernel's line, entries queued and issued at leave
+        batch_line = "vmi: lazy MMU updates batched in the guest (vmi=batch)\n"
+        batched = lazy(stats="on", enabled="yes", mode="batch", deferred=0, queued=900,
+                       issued=700, flush_leave=40)
+        self.assertEqual(verdict.lazy_problems(batch_line + batched, "vmi=stats,batch"), [])
+        self.assertTrue(verdict.lazy_problems(batched, "vmi=stats,batch"))
+        # default: the ROM defers every update, the batch is never used
+        rom_line = "vmi: lazy MMU updates deferred by the ROM\n"
+        rom = lazy(stats="on", enabled="yes", mode="rom", deferred=700, queued=0, issued=0)
+        self.assertEqual(verdict.lazy_problems(rom_line + rom, "vmi=stats"), [])
+        self.assertTrue(verdict.lazy_problems(rom, "vmi=stats"))
+        self.assertTrue(verdict.lazy_problems(rom_line + batched, "vmi=stats"))
+        self.assertTrue(verdict.lazy_problems(batch_line + rom, "vmi=stats,batch"))
+        # nothing counted without vmi=stats; nothing used with vmi=nolazy
+        self.assertTrue(verdict.lazy_problems(rom_line + rom, ""))
+        self.assertEqual(verdict.lazy_problems(lazy(stats="off", enabled="yes", deferred=0,
+                                                    queued=0, issued=0), ""), [])
+        self.assertTrue(verdict.lazy_problems(rom_line + rom, "vmi=nolazy,stats"))
         self.assertTrue(verdict.lazy_problems("no section", "vmi=stats"))
 
     def test_fold_conformance_stream(self):

@@ -21,10 +21,12 @@ PTI_VMI = "vmi: PTI: ROM image"
 #
 # Each program prints its own kselftest TAP between markers: a plan, that
 # many results, all ok (a SKIP fails here) and exit 0. Under the ROM they
-# run lazy (vmi=verify re-checks every issued batch) and eager
-# (vmi=nolazy), with the queue's statistics (vmi=stats) and, on one CPU,
-# without them (then none may be counted); the SMP stress runs 5 s, 120 s in the soak run on nopae
-# (the DEBUG_VM + lockdep flavour), or VMI_SMP_STRESS_SECONDS.
+# run lazy (the ROM deferring the updates; on one CPU the guest's batch,
+# vmi=batch, with vmi=verify re-checking every issued batch) and eager
+# (vmi=nolazy), with the lazy statistics (vmi=stats) and, on one CPU,
+# without them (then none may be counted); the SMP stress runs 5 s, 120 s
+# in the soak run on nopae (the DEBUG_VM + lockdep flavour), or
+# VMI_SMP_STRESS_SECONDS.
 
 GUEST_PROGRAMS = ["vmi_mm_stress", "vmi_signals", "vmi_sysenter"]
 SMP_STRESS = "vmi_smp_stress --seconds 5"
@@ -113,14 +115,14 @@ PROGRAM_BOOTS = [(f, rom_name, smp, opts, f == "nopae" and soak,
                   HIGHMEM_MEM if f == "nopae" and highmem else "512M")
                  for f in FLAVOURS for rom_name, smp, opts, soak, highmem in (
                      (None, 1, "", False, True), (None, 2, "", False, False),
-                     ("vmi", 1, "vmi=verify", False, False),
-                     ("vmi", 2, "vmi=verify,stats", True, False),
+                     ("vmi", 1, "vmi=batch,verify", False, False),
+                     ("vmi", 2, "vmi=stats", True, False),
                      ("vmi", 2, "vmi=nolazy,stats", False, False))]
-# vmi=romqueue (updates deferred by the ROM, no guest batch) is checked
-# where it matters, against the shadows.
+# vmi=batch (the guest's own batch, issued at the flush points) is checked
+# against the shadows too.
 AUDIT_BOOTS = [(f, "audit", smp, opts, False, HIGHMEM_MEM if f == "nopae" else "512M")
                for f in FLAVOURS for smp, opts in ((1, "vmi=stats"), (2, "vmi=stats"),
-                                                   (2, "vmi=stats,romqueue"))]
+                                                   (2, "vmi=stats,batch"))]
 AUDIT_RECORD = re.compile(r"^record \d+: (\w+) pfn (0x[0-9a-f]+|0) entry (\d+) at \d+: "
                           r"believed (0x[0-9a-f]+|0) memory (0x[0-9a-f]+|0)\r?$", re.M)
 

@@ -1,7 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The lazy-mode queue: page-table updates batched per CPU while the CPU is
- * in lazy MMU mode, and the lazy CPU mode of a context switch.
+ * The lazy modes: lazy MMU mode and the lazy CPU mode of a context switch
+ * as the ROM is told of them, and the guest's batch of page-table updates
+ * (vmi=batch).
+ *
+ * By default an update made in lazy MMU mode goes to the ROM at once with
+ * VMI_PAGE_DEFER (mmu.c), and the ROM holds it until its next flush point:
+ * leaving lazy MMU mode, InvalPage, FlushTLB, SetCR3. That is VMware's
+ * design (the 2.6 guest kept no queue of its own); it costs one ROM call
+ * per update and no guest bookkeeping. vmi=batch instead keeps the
+ * updates in a per-CPU batch, as Xen's multicalls do, and issues it at
+ * the flush points; it coalesces repeated updates of one entry but costs
+ * more instructions per update than it saves (testing.rst, make bench).
  *
  * Vocabulary as in Xen's multicalls: a *batch* is this CPU's queue, an
  * *entry* is one queued update, *issue* sends every entry to the ROM in
@@ -41,15 +51,14 @@
  *    depth in interrupt context too, where the mode reads as NONE). A
  *    task preempted inside a nested section keeps its depth.
  *  - vmi=nolazy leaves all of this unbound: one ROM call per update.
- *  - vmi=romqueue (an experiment, off by default) keeps no updates in the
- *    batch: each goes to the ROM at once with VMI_PAGE_DEFER, and the ROM
- *    holds it until its next flush point, as VMware's own guest relied
- *    on. Only invalidations are batched then. Flush points, explicit
- *    flushes and shootdowns work as above.
+ *  - Without vmi=batch the batch is never touched (the vmi_lazy_batching
+ *    static key keeps every path to it a NOP); explicit flushes and
+ *    shootdowns still make the ROM apply what it deferred.
  *
- * The statistics (debugfs vmi/lazy: queued, coalesced, flushes by reason,
- * batch sizes) are counted with vmi=stats only, behind the vmi_stats
- * static key: a NOP on every path otherwise.
+ * The statistics (debugfs vmi/lazy: updates deferred by the ROM; with
+ * vmi=batch queued, coalesced, flushes by reason, batch sizes) are counted
+ * with vmi=stats only, behind the vmi_stats static key: a NOP on every
+ * path otherwise.
  *
  * The verification mode (vmi=verify, CONFIG_VMI_DEBUG) re-reads every
  * entry after an issue and counts the ones memory does not hold; it sits
@@ -111,6 +120,7 @@ struct vmi_lazy_batch {
 
 /* The statistics counted with vmi=stats: one u64 per CPU each. */
 enum vmi_lazy_stat {
+	VMI_LAZY_DEFERRED,		/* sent to the ROM with DEFER */
 	VMI_LAZY_QUEUED,
 	VMI_LAZY_COALESCED,
 	VMI_LAZY_INVLPG_COLLAPSED,
@@ -129,7 +139,7 @@ struct vmi_lazy_stats {
 static DEFINE_PER_CPU(struct vmi_lazy_batch, vmi_lazy_batch);
 static DEFINE_PER_CPU(struct vmi_lazy_stats, vmi_lazy_stats);
 static bool vmi_lazy_enabled __ro_after_init;
-static bool vmi_lazy_in_rom __ro_after_init;		/* vmi=romqueue */
+DEFINE_STATIC_KEY_FALSE(vmi_lazy_batching);
 static bool vmi_lazy_flush_all_ok __ro_after_init;	/* FlushTLB is bound */
 static DEFINE_STATIC_KEY_FALSE(vmi_lazy_verify);
 
@@ -236,15 +246,15 @@ static void vmi_lazy_put(struct vmi_lazy_batch *b)
 }
 
 /**
- * vmi_lazy_flush - issue this CPU's batch before an MMU call that must not
- * overtake it
+ * __vmi_lazy_flush - issue this CPU's batch before an MMU call that must
+ * not overtake it (vmi=batch; vmi_lazy_flush() tests the mode)
  * @why: the reason, for the statistics
  */
-void vmi_lazy_flush(enum vmi_flush_reason why)
+void __vmi_lazy_flush(enum vmi_flush_reason why)
 {
 	struct vmi_lazy_batch *b;
 
-	if (!vmi_lazy_enabled || !this_cpu_read(vmi_lazy_batch.count))
+	if (!this_cpu_read(vmi_lazy_batch.count))
 		return;
 	b = vmi_lazy_get();
 	if (!b)
@@ -266,8 +276,8 @@ static bool vmi_lazy_active(void)
  * @val: the new entry (VMI_MMU_SET)
  * @flags: the VMI_PAGE_* flags of the update
  *
- * Returns false when the caller must issue the operation itself (after
- * vmi_lazy_flush()).
+ * With vmi=batch only. Returns false when the caller must issue the
+ * operation itself (after __vmi_lazy_flush()).
  */
 bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
 {
@@ -275,14 +285,6 @@ bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
 
 	if (!vmi_lazy_active())
 		return false;
-	if (vmi_lazy_in_rom && op != VMI_MMU_INVLPG) {
-		/* The ROM keeps it: it is in lazy MMU mode on this CPU. */
-		preempt_disable();
-		vmi_rom_mmu_update(op, ptr, val, flags | VMI_PAGE_DEFER);
-		vmi_lazy_count(VMI_LAZY_ISSUED, 1);
-		preempt_enable();
-		return true;
-	}
 	b = vmi_lazy_get();
 	if (!b)
 		return false;
@@ -339,18 +341,19 @@ out:
 }
 
 /**
- * vmi_lazy_readback - an entry is about to be read back through a hook
+ * __vmi_lazy_readback - an entry is about to be read back through a hook
+ * (vmi=batch; vmi_lazy_readback() tests the mode)
  * @ptr: the page-table entry
  *
  * Flushes the batch only if it holds @ptr, so a read-modify-write of one
  * entry (mprotect's modify_prot_start/commit) keeps the rest batched.
  */
-void vmi_lazy_readback(void *ptr)
+void __vmi_lazy_readback(void *ptr)
 {
 	struct vmi_lazy_batch *b;
 	unsigned int i;
 
-	if (!vmi_lazy_enabled || !this_cpu_read(vmi_lazy_batch.count))
+	if (!this_cpu_read(vmi_lazy_batch.count))
 		return;
 	b = vmi_lazy_get();
 	if (!b)
@@ -366,6 +369,14 @@ void vmi_lazy_readback(void *ptr)
 		}
 	}
 	vmi_lazy_put(b);
+}
+
+/* vmi=stats: an update mmu.c sent to the ROM with DEFER. */
+void vmi_lazy_count_deferred(void)
+{
+	preempt_disable();
+	vmi_lazy_count(VMI_LAZY_DEFERRED, 1);
+	preempt_enable();
 }
 
 static void vmi_enter_lazy_mmu(void)
@@ -452,28 +463,37 @@ const struct vmi_binding_table vmi_lazy_table = {
 	.count = ARRAY_SIZE(vmi_lazy_bindings),
 };
 
-/* After binding: queue only if the lazy MMU hooks reach the ROM. */
+/* After binding: the lazy modes are ours if the lazy MMU hooks are. */
 void __init vmi_lazy_init(void)
 {
 	vmi_lazy_enabled = pv_ops.mmu.lazy_mode.enter == vmi_enter_lazy_mmu;
 	vmi_lazy_flush_all_ok = vmi_rom_has(FlushTLB);
-	vmi_lazy_in_rom = vmi_lazy_enabled && (vmi_options & VMI_OPT_ROMQUEUE);
-	if (vmi_lazy_in_rom)
-		pr_info("lazy MMU updates deferred by the ROM (vmi=romqueue)\n");
 }
 
-/* Static keys can change once jump_label_init() has run. */
-static int __init vmi_lazy_verify_init(void)
+/*
+ * Static keys can change once jump_label_init() has run. Until then no
+ * update was batched, and the ROM applies what it deferred at its flush
+ * points whichever mode follows.
+ */
+static int __init vmi_lazy_mode_init(void)
 {
+	bool batch = vmi_lazy_enabled && (vmi_options & VMI_OPT_BATCH);
+
+	if (!vmi_lazy_enabled)
+		return 0;
+	if (batch)
+		static_branch_enable(&vmi_lazy_batching);
+	pr_info("lazy MMU updates %s\n", batch ? "batched in the guest (vmi=batch)" :
+		"deferred by the ROM");
 	if (!(vmi_options & VMI_OPT_VERIFY))
 		return 0;
-	if (IS_ENABLED(CONFIG_VMI_DEBUG) && vmi_lazy_enabled)
+	if (IS_ENABLED(CONFIG_VMI_DEBUG) && batch)
 		static_branch_enable(&vmi_lazy_verify);
 	else
-		pr_warn("vmi=verify needs CONFIG_VMI_DEBUG and the lazy queue; ignored\n");
+		pr_warn("vmi=verify needs CONFIG_VMI_DEBUG and vmi=batch; ignored\n");
 	return 0;
 }
-early_initcall(vmi_lazy_verify_init);
+early_initcall(vmi_lazy_mode_init);
 
 static int vmi_lazy_show(struct seq_file *m, void *unused)
 {
@@ -488,10 +508,12 @@ static int vmi_lazy_show(struct seq_file *m, void *unused)
 		sum.verified += st->verified;
 		sum.mismatches += st->mismatches;
 	}
-	seq_printf(m, "enabled: %s\nverify: %s\nstats: %s\n",
+	seq_printf(m, "enabled: %s\nmode: %s\nverify: %s\nstats: %s\n",
 		   vmi_lazy_enabled ? "yes" : "no",
+		   static_branch_unlikely(&vmi_lazy_batching) ? "batch" : "rom",
 		   static_branch_unlikely(&vmi_lazy_verify) ? "on" : "off",
 		   vmi_stats_on() ? "on" : "off (boot with vmi=stats)");
+	seq_printf(m, "deferred: %llu\n", sum.count[VMI_LAZY_DEFERRED]);
 	seq_printf(m, "queued: %llu\ncoalesced: %llu\ninvlpg_collapsed: %llu\nissued: %llu\n",
 		   sum.count[VMI_LAZY_QUEUED], sum.count[VMI_LAZY_COALESCED],
 		   sum.count[VMI_LAZY_INVLPG_COLLAPSED], sum.count[VMI_LAZY_ISSUED]);
@@ -566,11 +588,12 @@ static void vmi_lazy_test_bh(struct seq_file *m)
 	vmi_lazy_check(m, "bh-nested-off-after-outer-leave", out_after_outer);
 }
 
-/* An update is pending: in the batch, or with vmi=romqueue in the ROM. */
+/* An update is pending: in the ROM, or with vmi=batch in the batch. */
 static bool vmi_lazy_holds_update(void)
 {
-	return vmi_lazy_in_rom ? this_cpu_read(vmi_rom_deferred) :
-				 this_cpu_read(vmi_lazy_batch.count) > 0;
+	return static_branch_unlikely(&vmi_lazy_batching) ?
+	       this_cpu_read(vmi_lazy_batch.count) > 0 :
+	       this_cpu_read(vmi_rom_deferred);
 }
 
 /* A vmalloc page and its pte, for the checks that queue an update. */
@@ -644,13 +667,14 @@ static void vmi_lazy_test_shootdown(struct seq_file *m)
 }
 
 /*
- * More invalidations than the batch keeps become one FlushTLB only when
- * the ROM offers FlushTLB; on a ROM without it they must still work.
+ * With vmi=batch, more invalidations than the batch keeps become one
+ * FlushTLB only when the ROM offers FlushTLB; on a ROM without it they
+ * must still work. Without it, none is batched.
  */
 static void vmi_lazy_test_invlpg_batch(struct seq_file *m)
 {
 	unsigned long va = (unsigned long)vmi_lazy_test_invlpg_batch;
-	bool collapsed;
+	bool collapsed, batched;
 	unsigned int i;
 
 	preempt_disable();
@@ -658,8 +682,14 @@ static void vmi_lazy_test_invlpg_batch(struct seq_file *m)
 	for (i = 0; i < 2 * VMI_LAZY_INVLPG_MAX; i++)
 		__flush_tlb_one_user(va);
 	collapsed = this_cpu_read(vmi_lazy_batch.flush_all);
+	batched = this_cpu_read(vmi_lazy_batch.count) > 0 || collapsed;
 	arch_leave_lazy_mmu_mode();
 	preempt_enable();
+	if (!static_branch_unlikely(&vmi_lazy_batching)) {
+		/* Without vmi=batch each one goes to the ROM at once. */
+		vmi_lazy_check(m, "invlpg-unbatched-without-vmi-batch", !batched);
+		return;
+	}
 	vmi_lazy_check(m, vmi_lazy_flush_all_ok ?
 		       "invlpg-batch-collapsed-with-flushtlb" :
 		       "invlpg-batch-issued-without-flushtlb",

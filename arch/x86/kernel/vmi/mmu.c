@@ -32,10 +32,14 @@
  * The entry updates, InvalPage, FlushTLB and SetLazyMode reach the ROM
  * through rom_call.c's vmi_rom_*(), which keep the deferral state.
  *
- * In lazy MMU mode the entry updates and single-page invalidations go to
+ * In lazy MMU mode an entry update goes to the ROM at once with
+ * VMI_PAGE_DEFER, and the ROM holds it until its next flush point (the
+ * end of the lazy section, InvalPage, FlushTLB, SetCR3), as VMware's own
+ * guest relied on: one call per update and nothing else on the path.
+ * With vmi=batch the entry updates and single-page invalidations go to
  * this CPU's batch (lazy.c) instead; every other MMU call, and every
- * update made outside lazy mode, first flushes that batch, so the ROM
- * sees the updates in program order. vmi=nomm keeps this whole group
+ * update made outside lazy mode, then first flushes that batch, so the
+ * ROM sees the updates in program order. vmi=nomm keeps this whole group
  * native.
  */
 #define pr_fmt(fmt) "vmi: " fmt
@@ -69,12 +73,22 @@
 #define VMI_PAGE_L1	(VMI_PAGE_PT | VMI_PAGE_FORMAT | VMI_PAGE_ZEROED)
 #define VMI_PAGE_L2	(VMI_PAGE_PD | VMI_PAGE_FORMAT | VMI_PAGE_ZEROED)
 
-/* Queue in lazy MMU mode; otherwise flush the queue and call the ROM. */
+/*
+ * In lazy MMU mode the ROM may defer the update (or, with vmi=batch, the
+ * batch takes it); otherwise it is applied now, after the batch.
+ */
 static void vmi_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
 {
-	if (vmi_lazy_queue(op, ptr, val, flags))
+	if (static_branch_unlikely(&vmi_lazy_batching)) {
+		if (vmi_lazy_queue(op, ptr, val, flags))
+			return;
+		__vmi_lazy_flush(VMI_FLUSH_MMU_CALL);
+	} else if (vmi_rom_may_defer()) {
+		vmi_rom_mmu_update(op, ptr, val, flags | VMI_PAGE_DEFER);
+		if (vmi_stats_on())
+			vmi_lazy_count_deferred();
 		return;
-	vmi_lazy_flush(VMI_FLUSH_MMU_CALL);
+	}
 	vmi_rom_mmu_update(op, ptr, val, flags);
 }
 
@@ -133,10 +147,21 @@ static void vmi_pmd_update(struct mm_struct *mm, unsigned long addr,
 		       vmi_update_flags(VMI_PAGE_PD, mm, addr));
 }
 
-/* mprotect reads the entry back: the batch must not still hold it. */
+/*
+ * mprotect (and NUMA hinting, soft-dirty clearing) take an entry with an
+ * atomic get-and-clear, then commit its new value with set_pte. When the
+ * ROM may defer, it is told once: the commit's deferred SetPxE carries
+ * the final value, and a deferred UpdatePxE of the clear, applied at the
+ * same flush point, would only re-read that value (Xen's start/commit
+ * pair is one hypercall for the same reason). Otherwise the clear is
+ * announced like any atomic change; with vmi=batch the batch must not
+ * still hold the entry read back.
+ */
 static pte_t vmi_ptep_modify_prot_start(struct vm_area_struct *vma,
 					unsigned long addr, pte_t *ptep)
 {
+	if (!static_branch_unlikely(&vmi_lazy_batching) && vmi_rom_may_defer())
+		return native_ptep_get_and_clear(ptep);
 	vmi_lazy_readback(ptep);
 	return ptep_get_and_clear(vma->vm_mm, addr, ptep);
 }
@@ -288,9 +313,11 @@ static void vmi_flush_tlb_kernel(void)
 
 static void vmi_flush_tlb_one_user(unsigned long addr)
 {
-	if (vmi_lazy_queue(VMI_MMU_INVLPG, (void *)addr, 0, 0))
-		return;
-	vmi_lazy_flush(VMI_FLUSH_TLB_OP);
+	if (static_branch_unlikely(&vmi_lazy_batching)) {
+		if (vmi_lazy_queue(VMI_MMU_INVLPG, (void *)addr, 0, 0))
+			return;
+		__vmi_lazy_flush(VMI_FLUSH_TLB_OP);
+	}
 	vmi_rom_invlpg(addr);
 }
 

@@ -66,7 +66,7 @@ static const struct vmi_option vmi_option_names[] __initconst = {
 	{ "nolazy",	VMI_OPT_NOLAZY },
 	{ "verify",	VMI_OPT_VERIFY },
 	{ "stats",	VMI_OPT_STATS },
-	{ "romqueue",	VMI_OPT_ROMQUEUE },
+	{ "batch",	VMI_OPT_BATCH },
 #ifdef CONFIG_VMI_DEBUG
 	{ "drop-pmd-update", VMI_OPT_DROP_PMD_UPDATE },
 #endif

@@ -2,8 +2,9 @@
 /*
  * The ROM's call targets, and the MMU calls with their deferral state.
  *
- * Owns vmi_call_target[] and the per-CPU record of whether the ROM may
- * hold updates sent with VMI_PAGE_DEFER that no flush point (InvalPage,
+ * Owns vmi_call_target[] and two per-CPU records: whether the ROM is in
+ * lazy MMU mode (what SetLazyMode last said), and whether it may hold
+ * updates sent with VMI_PAGE_DEFER that no flush point (InvalPage,
  * FlushTLB, SetCR3, leaving lazy MMU mode) has applied yet. See
  * rom_call.h for the rules.
  */
@@ -16,6 +17,8 @@ unsigned long vmi_call_target[VMI_CALL_COUNT] __ro_after_init;
 
 /* The ROM may hold DEFER updates no flush point has applied yet. */
 DEFINE_PER_CPU(bool, vmi_rom_deferred);
+/* The last SetLazyMode this CPU sent was VMI_LAZY_MMU_UPDATES. */
+DEFINE_PER_CPU(bool, vmi_rom_lazy_mmu);
 #ifdef CONFIG_VMI_DEBUG
 /* The last SetLazyMode this CPU sent, for lazy.c's self-test. */
 DEFINE_PER_CPU(u32, vmi_rom_lazy_mode);
@@ -41,10 +44,11 @@ void vmi_rom_flush_tlb(bool global)
 
 void vmi_rom_set_lazy_mode(u32 mode)
 {
+	vmi_rom_call(SetLazyMode, mode);
 	if (mode != VMI_LAZY_MMU_UPDATES)
 		this_cpu_write(vmi_rom_deferred, false);
+	this_cpu_write(vmi_rom_lazy_mmu, mode == VMI_LAZY_MMU_UPDATES);
 #ifdef CONFIG_VMI_DEBUG
 	this_cpu_write(vmi_rom_lazy_mode, mode);
 #endif
-	vmi_rom_call(SetLazyMode, mode);
 }

@@ -15,8 +15,12 @@
  * UpdatePxE(Long)) and the flush points that end a deferral (InvalPage,
  * FlushTLB, SetCR3, SetLazyMode) go through the vmi_rom_*() functions
  * below, the only callers of those calls: they keep, per CPU, whether the
- * ROM may still hold deferred updates (vmi_rom_deferred), which the lazy
- * queue's explicit flush reads.
+ * ROM is in lazy MMU mode (vmi_rom_lazy_mmu, which says whether an update
+ * may be deferred) and whether it may still hold deferred updates
+ * (vmi_rom_deferred, which the lazy queue's explicit flush reads). Both
+ * are written after the call they describe and read with preemption on:
+ * a task moved to another CPU in between finds the flag of the new CPU,
+ * and a context switch is a flush point (see lazy.c).
  * mmu.c and lazy.c both issue through them; neither reaches into the other
  * for it.
  *
@@ -29,6 +33,7 @@
 
 #include <linux/compiler.h>
 #include <linux/percpu.h>
+#include <linux/preempt.h>
 #include <linux/types.h>
 #include <asm/vmi/abi.h>
 
@@ -47,19 +52,30 @@ enum vmi_mmu_op {
 };
 
 DECLARE_PER_CPU(bool, vmi_rom_deferred);
+DECLARE_PER_CPU(bool, vmi_rom_lazy_mmu);
 #ifdef CONFIG_VMI_DEBUG
 DECLARE_PER_CPU(u32, vmi_rom_lazy_mode);
 #endif
 
 /*
- * Inline: the lazy queue's issue loop makes one of these per entry, and
- * an out-of-line call would cost as many instructions as the rest of it.
+ * An update may carry VMI_PAGE_DEFER: this CPU's ROM is in lazy MMU mode,
+ * whose end applies it, and this is not an interrupt (whose updates the
+ * interrupted section's end must not wait for). An update of an address
+ * space that is not loaded may be deferred too: leaving lazy mode applies
+ * every deferred update, not only those of the loaded address space.
+ */
+static __always_inline bool vmi_rom_may_defer(void)
+{
+	return this_cpu_read(vmi_rom_lazy_mmu) && !in_interrupt();
+}
+
+/*
+ * Inline: every page-table update makes one of these, and an out-of-line
+ * call would cost as many instructions as the rest of the guest's path.
  */
 static __always_inline void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr,
 					       u64 val, u32 flags)
 {
-	if (flags & VMI_PAGE_DEFER)
-		this_cpu_write(vmi_rom_deferred, true);
 #ifdef CONFIG_X86_PAE
 	if (op == VMI_MMU_SET)
 		vmi_rom_call(SetPxELong, val, ptr, flags);
@@ -71,6 +87,8 @@ static __always_inline void vmi_rom_mmu_update(enum vmi_mmu_op op, void *ptr,
 	else
 		vmi_rom_call(UpdatePxE, ptr, flags);
 #endif
+	if (flags & VMI_PAGE_DEFER)
+		this_cpu_write(vmi_rom_deferred, true);
 }
 
 void vmi_rom_invlpg(unsigned long va);

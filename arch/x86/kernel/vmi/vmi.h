@@ -32,7 +32,7 @@
 /* VMI_DEBUG: leave pmd_update native, the audit's THP negative control */
 #define VMI_OPT_DROP_PMD_UPDATE	BIT(8)
 #define VMI_OPT_STATS	BIT(9)	/* count the lazy queue's and alarms' statistics */
-#define VMI_OPT_ROMQUEUE BIT(10) /* lazy updates deferred by the ROM, not queued */
+#define VMI_OPT_BATCH	BIT(10)	/* lazy updates batched in the guest */
 
 struct vmi_rom {
 	const u8 *image;		/* direct-map address of the image */
@@ -160,10 +160,34 @@ enum vmi_flush_reason {
 	VMI_FLUSH_REASONS
 };
 
+/*
+ * vmi=batch: lazy MMU updates wait in this CPU's batch (lazy.c) until a
+ * flush; by default they go to the ROM at once, with VMI_PAGE_DEFER. The
+ * key is set by an early initcall: until then every update goes to the
+ * ROM, which is correct in either mode.
+ */
+DECLARE_STATIC_KEY_FALSE(vmi_lazy_batching);
+
 bool vmi_lazy_queue(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags);
-void vmi_lazy_flush(enum vmi_flush_reason why);
-void vmi_lazy_readback(void *ptr);
+void __vmi_lazy_flush(enum vmi_flush_reason why);
+void __vmi_lazy_readback(void *ptr);
+void vmi_lazy_count_deferred(void);
 void __init vmi_lazy_init(void);
+
+/* Issue the batch before an MMU call that must not overtake it. */
+static __always_inline void vmi_lazy_flush(enum vmi_flush_reason why)
+{
+	if (static_branch_unlikely(&vmi_lazy_batching))
+		__vmi_lazy_flush(why);
+}
+
+/* An entry is about to be read back through a hook. */
+static __always_inline void vmi_lazy_readback(void *ptr)
+{
+	if (static_branch_unlikely(&vmi_lazy_batching))
+		__vmi_lazy_readback(ptr);
+}
+
 struct dentry;
 void vmi_lazy_debugfs(struct dentry *dir);
 void vmi_time_debugfs(struct dentry *dir);
