@@ -536,12 +536,37 @@ static int reflect(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 	return 1;
 }
 
+/* "name 0x%08x " on the debug console, for the line stop() leaves. */
+static void say_hex(const char *name, u32 v)
+{
+	int i;
+
+	while (*name)
+		outb(0xe9, *name++);
+	outb(0xe9, ' ');
+	outb(0xe9, '0');
+	outb(0xe9, 'x');
+	for (i = 28; i >= 0; i -= 4)
+		outb(0xe9, "0123456789abcdef"[(v >> i) & 0xf]);
+	outb(0xe9, ' ');
+}
+
+/*
+ * The machine stops: the host reads nothing after the power-off, so the
+ * fault is also written to the debug console, one line before the
+ * message.
+ */
 static __attribute__((noreturn)) void stop(struct vmi_mon_shared *sh,
 					   u32 vec, u32 eip, u32 err)
 {
 	sh->r.panic_vec = 0x100 | vec;
 	sh->r.panic_eip = eip;
 	sh->r.panic_err = err;
+	say_hex("vmi-mon: vector", vec);
+	say_hex("eip", eip);
+	say_hex("error", err);
+	say_hex("cr2", read_cr(2));
+	outb(0xe9, '\n');
 	vmi_mon_say_fault();
 	vmi_c_shutdown();
 	for (;;)

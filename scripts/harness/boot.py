@@ -195,6 +195,10 @@ CPL_RE = re.compile(r"EIP=([0-9a-f]{8}) .*\bCPL=(\d)\b.*\bHLT=(\d)")
 KERNEL_TEXT_MIN = 0xc0100000
 
 
+# The kernel's line as it starts init: the CPL samples begin there.
+USERSPACE_LINE = b"Run /init as init process"
+
+
 def sample_cpl(monitor, samples):
     """One look at CPU 0 through the QEMU monitor: its CPL, counted in
     @samples when it runs kernel code (not halted, not in the ROM)."""
@@ -351,7 +355,9 @@ def watch(argv, work, rom, timeout, until_stop, quiet, log, system_map=None):
     out, partial, end_rc, values, snaps, why = bytearray(), b"", None, None, {}, None
     stopped, samples, next_sample = False, {}, start + 0.5
     while True:
-        if time.time() >= next_sample and end_rc is None:
+        # From the start of userspace on: before VMI_Init the kernel runs
+        # at CPL 0 under any ROM, and one early look would count that.
+        if time.time() >= next_sample and end_rc is None and USERSPACE_LINE in out:
             sample_cpl(monitor, samples)
             next_sample = time.time() + 0.25
         remaining = timeout - (time.time() - start)
