@@ -185,23 +185,3 @@ def lazy_problems(serial, options):
     if "verify" in options and st.get("mismatches") != "0":
         problems.append(f"queue verification: {st.get('mismatches')} mismatches")
     return problems
-    if "nolazy" in options:
-        return [] if st.get("enabled") == "no" and st.get("queued") == "0" else \
-            [f"vmi=nolazy but the queue was used: {st}"]
-    if "romqueue" in options:
-        # Updates go to the ROM deferred as they come and only invalidations
-        # are queued, so more is issued than queued (the batch alone issues
-        # at most what it queued).
-        on = "lazy MMU updates deferred by the ROM (vmi=romqueue)" in serial
-        return [] if on and st.get("enabled") == "yes" and \
-            int(st.get("issued", 0)) > int(st.get("queued", 0)) else \
-            [f"vmi=romqueue not in effect (kernel line {on}): {st}"]
-    problems = []
-    if st.get("enabled") != "yes" or not int(st.get("queued", 0)) or \
-            not int(st.get("flush_leave", 0)):
-        problems.append(f"the lazy queue was not used: {st}")
-    if "verify" in options and not int(st.get("verified", 0)):
-        problems.append("vmi=verify checked no entry")
-    if "verify" in options and st.get("mismatches") != "0":
-        problems.append(f"queue verification: {st.get('mismatches')} mismatches")
-    return problems
