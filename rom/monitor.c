@@ -536,25 +536,28 @@ static int reflect(struct vmi_mon_shared *sh, struct vmi_mon_cpu *c,
 	return 1;
 }
 
-/* "name 0x%08x " on the debug console, for the line stop() leaves. */
-static void say_hex(const char *name, u32 v)
+/*
+ * " k=xxxxxxxx" on the debug console: a one-letter key and a value in hex.
+ * No string constant: the image has no absolute relocation.
+ */
+static void say_hex(char key, u32 v)
 {
+	u32 d;
 	int i;
 
-	while (*name)
-		outb(0xe9, *name++);
 	outb(0xe9, ' ');
-	outb(0xe9, '0');
-	outb(0xe9, 'x');
-	for (i = 28; i >= 0; i -= 4)
-		outb(0xe9, "0123456789abcdef"[(v >> i) & 0xf]);
-	outb(0xe9, ' ');
+	outb(0xe9, key);
+	outb(0xe9, '=');
+	for (i = 28; i >= 0; i -= 4) {
+		d = (v >> i) & 0xf;
+		outb(0xe9, d < 10 ? '0' + d : 'a' + d - 10);
+	}
 }
 
 /*
  * The machine stops: the host reads nothing after the power-off, so the
  * fault is also written to the debug console, one line before the
- * message.
+ * message: "vmi-mon: v=vector e=EIP c=error code a=CR2".
  */
 static __attribute__((noreturn)) void stop(struct vmi_mon_shared *sh,
 					   u32 vec, u32 eip, u32 err)
@@ -562,10 +565,18 @@ static __attribute__((noreturn)) void stop(struct vmi_mon_shared *sh,
 	sh->r.panic_vec = 0x100 | vec;
 	sh->r.panic_eip = eip;
 	sh->r.panic_err = err;
-	say_hex("vmi-mon: vector", vec);
-	say_hex("eip", eip);
-	say_hex("error", err);
-	say_hex("cr2", read_cr(2));
+	outb(0xe9, 'v');
+	outb(0xe9, 'm');
+	outb(0xe9, 'i');
+	outb(0xe9, '-');
+	outb(0xe9, 'm');
+	outb(0xe9, 'o');
+	outb(0xe9, 'n');
+	outb(0xe9, ':');
+	say_hex('v', vec);
+	say_hex('e', eip);
+	say_hex('c', err);
+	say_hex('a', read_cr(2));
 	outb(0xe9, '\n');
 	vmi_mon_say_fault();
 	vmi_c_shutdown();
