@@ -73,6 +73,12 @@
 #define VMI_PAGE_L1	(VMI_PAGE_PT | VMI_PAGE_FORMAT | VMI_PAGE_ZEROED)
 #define VMI_PAGE_L2	(VMI_PAGE_PD | VMI_PAGE_FORMAT | VMI_PAGE_ZEROED)
 
+/* The update goes to the ROM with VMI_PAGE_DEFER (not with vmi=batch). */
+static __always_inline bool vmi_mmu_defers(void)
+{
+	return !static_branch_unlikely(&vmi_lazy_batching) && vmi_rom_may_defer();
+}
+
 /*
  * In lazy MMU mode the ROM may defer the update (or, with vmi=batch, the
  * batch takes it); otherwise it is applied now, after the batch.
@@ -83,7 +89,7 @@ static void vmi_mmu_update(enum vmi_mmu_op op, void *ptr, u64 val, u32 flags)
 		if (vmi_lazy_queue(op, ptr, val, flags))
 			return;
 		__vmi_lazy_flush(VMI_FLUSH_MMU_CALL);
-	} else if (vmi_rom_may_defer()) {
+	} else if (vmi_mmu_defers()) {
 		vmi_rom_mmu_update(op, ptr, val, flags | VMI_PAGE_DEFER);
 		if (vmi_stats_on())
 			vmi_lazy_count_deferred();
@@ -160,7 +166,7 @@ static void vmi_pmd_update(struct mm_struct *mm, unsigned long addr,
 static pte_t vmi_ptep_modify_prot_start(struct vm_area_struct *vma,
 					unsigned long addr, pte_t *ptep)
 {
-	if (!static_branch_unlikely(&vmi_lazy_batching) && vmi_rom_may_defer())
+	if (vmi_mmu_defers())
 		return native_ptep_get_and_clear(ptep);
 	vmi_lazy_readback(ptep);
 	return ptep_get_and_clear(vma->vm_mm, addr, ptep);
